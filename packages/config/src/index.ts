@@ -1,0 +1,2 @@
+import { x } from '@recording-vault/contract';
+export const y = x + 1;

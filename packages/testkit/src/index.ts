@@ -1,0 +1,3 @@
+export * from './redis-server.ts';
+export * from './s3-server.ts';
+export * from './twilio-emulator/index.ts';
