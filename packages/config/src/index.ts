@@ -1,2 +1,2 @@
-import { x } from '@recording-vault/contract';
-export const y = x + 1;
+export * from './env-schemas.ts';
+export * from './parse-env.ts';

@@ -1,1 +1,6 @@
-export const x: number = 1;
+export * from './job-ids.ts';
+export * from './job-options.ts';
+export * from './jobs.ts';
+export * from './queues.ts';
+export * from './redis-connections.ts';
+export * from './sids.ts';

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import {
+  booleanFlag,
+  checkStorageEnv,
+  checkTwilioEnv,
+  envSchema,
+  redisEnv,
+  storageEnv,
+  storageSettings,
+  twilioEnv,
+  twilioSettings,
+} from './env-schemas.ts';
+import { ConfigError, parseEnv } from './parse-env.ts';
+
+const schema = envSchema(
+  { ...redisEnv, ...twilioEnv, ...storageEnv, DELETE: booleanFlag(true) },
+  checkTwilioEnv,
+  checkStorageEnv,
+);
+
+const account = `AC${'a'.repeat(32)}`;
+const token = 'b'.repeat(32);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseEnv(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseEnv', () => {
+  it('applies defaults and returns a frozen object', () => {
+    const env = parseEnv(schema, { TWILIO_ACCOUNT_SID: account, TWILIO_AUTH_TOKEN: token });
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(env.QUEUE_PREFIX).toBe('rv');
+    expect(env.TWILIO_API_BASE_URL).toBe('https://api.twilio.com');
+    expect(env.DELETE).toBe(true);
+    expect(Object.isFrozen(env)).toBe(true);
+    expect(Object.isFrozen(env.TWILIO_AUTH_TOKEN)).toBe(true);
+    expect(storageSettings(env)).toEqual({ driver: 'folder', dir: './data/recordings' });
+  });
+
+  it('lists every bad variable at once, by name, without echoing secret values', () => {
+    const problems = problemsOf({
+      TWILIO_AUTH_TOKEN: 'not-a-token-secret-value',
+      REDIS_URL: 'http://localhost',
+      S3_ENDPOINT: 'http://minio:9000',
+      TWILIO_API_KEY_SID: `SK${'c'.repeat(32)}`,
+      DELETE: 'maybe',
+    });
+    const names = problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'TWILIO_ACCOUNT_SID',
+        'TWILIO_AUTH_TOKEN.0',
+        'REDIS_URL',
+        'DELETE',
+        'TWILIO_API_KEY_SECRET',
+        'S3_ACCESS_KEY',
+        'S3_SECRET_KEY',
+      ]),
+    );
+    expect(problems.join('\n')).not.toContain('not-a-token-secret-value');
+  });
+
+  it('treats empty variables as unset', () => {
+    const env = parseEnv(schema, { TWILIO_ACCOUNT_SID: account, TWILIO_AUTH_TOKEN: token, S3_ENDPOINT: '' });
+    expect(env.S3_ENDPOINT).toBeUndefined();
+  });
+
+  it('splits a rotated token list and selects S3 when an endpoint is set', () => {
+    const second = 'd'.repeat(32);
+    const env = parseEnv(schema, {
+      TWILIO_ACCOUNT_SID: account,
+      TWILIO_AUTH_TOKEN: `${token}, ${second}`,
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:4010/',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY: 'vault',
+      S3_SECRET_KEY: 'vault-secret',
+    });
+    expect(twilioSettings(env)).toEqual({
+      baseUrl: 'http://127.0.0.1:4010',
+      accounts: [{ accountSid: account, authTokens: [token, second] }],
+    });
+    expect(storageSettings(env)).toMatchObject({ driver: 's3', bucket: 'recordings', region: 'us-east-1' });
+  });
+});

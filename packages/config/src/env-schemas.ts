@@ -1,0 +1,152 @@
+import { AccountSid, ApiKeySid } from '@recording-vault/contract';
+import { z } from 'zod';
+
+/**
+ * Variables shared by several apps, as zod shapes to spread into each app's own schema, and the functions
+ * that turn parsed variables into the typed settings the packages take. Names are a contract with operators.
+ */
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+export const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const logEnv = {
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+export const redisEnv = {
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  // Braces are allowed so that a Redis Cluster deployment can use a hash tag such as {rv}.
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _, -, { and } only')
+    .default('rv'),
+};
+
+export interface RedisSettings {
+  url: string;
+  prefix: string;
+}
+
+export function redisSettings(env: { REDIS_URL: string; QUEUE_PREFIX: string }): RedisSettings {
+  return { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
+}
+
+export const twilioEnv = {
+  TWILIO_ACCOUNT_SID: z.string({ error: 'is required' }).pipe(AccountSid),
+  // Several comma-separated tokens are accepted during an auth-token rotation; the first is used for API calls.
+  TWILIO_AUTH_TOKEN: z
+    .string({ error: 'is required' })
+    .transform((value) => value.split(',').map((token) => token.trim()))
+    .pipe(z.array(z.string().regex(/^[0-9a-f]{32}$/, 'each token must be 32 lowercase hex digits')).min(1)),
+  TWILIO_API_KEY_SID: ApiKeySid.optional(),
+  TWILIO_API_KEY_SECRET: z.string().min(16, 'is too short for an API key secret').optional(),
+  TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
+};
+
+type TwilioVars = {
+  TWILIO_ACCOUNT_SID: string;
+  TWILIO_AUTH_TOKEN: readonly string[];
+  TWILIO_API_KEY_SID?: string | undefined;
+  TWILIO_API_KEY_SECRET?: string | undefined;
+  TWILIO_API_BASE_URL: string;
+};
+
+/** An API key goes with its secret: one without the other is a mistake worth stopping for. */
+export const checkTwilioEnv: EnvCheck = (env, ctx) => {
+  if (env.TWILIO_API_KEY_SID && !env.TWILIO_API_KEY_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['TWILIO_API_KEY_SECRET'], message: 'is required with TWILIO_API_KEY_SID' });
+  }
+  if (env.TWILIO_API_KEY_SECRET && !env.TWILIO_API_KEY_SID) {
+    ctx.addIssue({ code: 'custom', path: ['TWILIO_API_KEY_SID'], message: 'is required with TWILIO_API_KEY_SECRET' });
+  }
+};
+
+export interface TwilioAccountSettings {
+  accountSid: string;
+  /** Every accepted token; the first signs API requests. */
+  authTokens: readonly string[];
+  apiKey?: { sid: string; secret: string };
+}
+
+export interface TwilioSettings {
+  baseUrl: string;
+  accounts: readonly TwilioAccountSettings[];
+}
+
+export function twilioSettings(env: TwilioVars): TwilioSettings {
+  const account: TwilioAccountSettings = { accountSid: env.TWILIO_ACCOUNT_SID, authTokens: env.TWILIO_AUTH_TOKEN };
+  if (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET) {
+    account.apiKey = { sid: env.TWILIO_API_KEY_SID, secret: env.TWILIO_API_KEY_SECRET };
+  }
+  return { baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''), accounts: [account] };
+}
+
+export const storageEnv = {
+  S3_ENDPOINT: httpUrl.optional(),
+  S3_ACCESS_KEY: z.string().optional(),
+  S3_SECRET_KEY: z.string().optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('recordings'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  STORAGE_DIR: z.string().min(1).default('./data/recordings'),
+};
+
+type StorageVars = {
+  S3_ENDPOINT?: string | undefined;
+  S3_ACCESS_KEY?: string | undefined;
+  S3_SECRET_KEY?: string | undefined;
+  S3_BUCKET: string;
+  S3_REGION: string;
+  STORAGE_DIR: string;
+};
+
+export const checkStorageEnv: EnvCheck = (env, ctx) => {
+  if (!env.S3_ENDPOINT) return;
+  for (const name of ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
+    if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when S3_ENDPOINT is set' });
+  }
+};
+
+export type StorageSettings =
+  | { driver: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
+  | { driver: 'folder'; dir: string };
+
+export function storageSettings(env: StorageVars): StorageSettings {
+  if (env.S3_ENDPOINT && env.S3_ACCESS_KEY && env.S3_SECRET_KEY) {
+    return {
+      driver: 's3',
+      endpoint: env.S3_ENDPOINT,
+      accessKey: env.S3_ACCESS_KEY,
+      secretKey: env.S3_SECRET_KEY,
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+    };
+  }
+  return { driver: 'folder', dir: env.STORAGE_DIR };
+}
+
+export type EnvCheck = (env: Record<string, unknown>, ctx: z.RefinementCtx) => void;
+
+/**
+ * An app's environment schema: its variables plus the checks that relate several of them. The checks run
+ * even when some variable already failed, so that one start-up lists every problem there is.
+ */
+export function envSchema<Shape extends z.ZodRawShape>(shape: Shape, ...checks: EnvCheck[]) {
+  return z.object(shape).superRefine(
+    (env, ctx) => {
+      for (const check of checks) check(env as Record<string, unknown>, ctx);
+    },
+    { when: () => true },
+  );
+}

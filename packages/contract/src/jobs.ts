@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { AccountSid, CallSid, ConferenceSid, RecordingSid } from './sids.ts';
+
+/**
+ * Facts from a recording status callback, kept for the metadata sidecar. Identifiers and facts only:
+ * job data is stored in clear text in Redis and shown in the dashboard, so no URL, token or signature.
+ */
+export const CallbackFacts = z.object({
+  status: z.enum(['in-progress', 'completed', 'absent', 'failed']),
+  duration: z.number().int().nonnegative().optional(),
+  channels: z.union([z.literal(1), z.literal(2)]).optional(),
+  startTime: z.iso.datetime().optional(),
+  source: z.string().max(64).optional(),
+  track: z.string().max(64).optional(),
+  errorCode: z.string().max(16).optional(),
+  conferenceSid: ConferenceSid.optional(),
+  receivedAt: z.iso.datetime(),
+});
+export type CallbackFacts = z.infer<typeof CallbackFacts>;
+
+export const ArchiveJob = z.object({
+  accountSid: AccountSid,
+  recordingSid: RecordingSid,
+  callSid: CallSid.optional(),
+  /** What found the recording. */
+  origin: z.enum(['callback', 'backfill', 'reconcile', 'manual']),
+  callback: CallbackFacts.optional(),
+});
+export type ArchiveJob = z.infer<typeof ArchiveJob>;
+
+export const PurgeJob = z.object({
+  accountSid: AccountSid,
+  recordingSid: RecordingSid,
+  /** Storage key of the copy that must match before the delete. */
+  key: z.string().min(1).max(1024),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type PurgeJob = z.infer<typeof PurgeJob>;

@@ -1,0 +1,14 @@
+/**
+ * Queue names are persistent data: jobs live in Redis under these names, so renaming one strands every job
+ * already queued under the old name. Add new names; never rename or reuse one.
+ */
+export const QueueName = {
+  /** Download a recording, store it, verify it and delete it at Twilio. */
+  archive: 'archive',
+  /** Delayed delete at Twilio after PURGE_DELAY; re-verifies the stored copy first. */
+  purge: 'purge',
+} as const;
+
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const allQueueNames: readonly QueueName[] = Object.values(QueueName);

@@ -1,0 +1,4 @@
+export * from './errors.ts';
+export * from './media.ts';
+export * from './recording.ts';
+export * from './rest-client.ts';

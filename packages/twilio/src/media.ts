@@ -1,0 +1,111 @@
+import { Transform, type Readable } from 'node:stream';
+import { Agent, interceptors, request } from 'undici';
+import { errorFromResponse, errorFromTransport, TwilioApiError } from './errors.ts';
+import type { MediaFormat } from './recording.ts';
+import type { TwilioAccountCredentials } from './rest-client.ts';
+
+export interface MediaDownloaderOptions {
+  baseUrl: string;
+  /** Time allowed to open a connection. */
+  connectTimeoutMs?: number;
+  /** Time allowed for the response headers, and between two chunks of the body. */
+  idleTimeoutMs?: number;
+}
+
+export interface MediaRequest {
+  format: MediaFormat;
+  /** 2 asks for both channels of a dual-channel recording; Twilio otherwise mixes it down to mono. */
+  channels: 1 | 2;
+  signal?: AbortSignal | undefined;
+}
+
+export interface MediaResponse {
+  body: Readable;
+  contentType: string;
+  /** From `Content-Length`; the body fails if it ends before this many bytes. */
+  contentLength: number | undefined;
+}
+
+const mediaTypes: Record<MediaFormat, string> = { wav: 'audio/x-wav', mp3: 'audio/mpeg' };
+
+export type MediaDownloader = ReturnType<typeof createMediaDownloader>;
+
+/**
+ * Streams recording media: the twilio SDK has no media call, so this is an authenticated GET. Twilio may
+ * redirect to a short-lived signed URL on another host; the credentials are sent to Twilio only, never
+ * along a redirect.
+ */
+export function createMediaDownloader(options: MediaDownloaderOptions) {
+  const idle = options.idleTimeoutMs ?? 30_000;
+  const dispatcher = new Agent({
+    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+    headersTimeout: idle,
+    bodyTimeout: idle,
+  }).compose(interceptors.redirect({ maxRedirections: 5, stripHeadersOnRedirect: ['authorization'] }));
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+
+  return {
+    async download(
+      account: TwilioAccountCredentials,
+      recordingSid: string,
+      media: MediaRequest,
+    ): Promise<MediaResponse> {
+      const url = new URL(`${baseUrl}/2010-04-01/Accounts/${account.accountSid}/Recordings/${recordingSid}.${media.format}`);
+      if (media.channels === 2) url.searchParams.set('RequestedChannels', '2');
+      const what = `Twilio media ${recordingSid}.${media.format}`;
+      const [user, password] = account.apiKey
+        ? [account.apiKey.sid, account.apiKey.secret]
+        : [account.accountSid, account.authToken];
+
+      let response: Awaited<ReturnType<typeof request>>;
+      try {
+        response = await request(url, {
+          dispatcher,
+          headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+          signal: media.signal,
+        });
+      } catch (error) {
+        if (media.signal?.aborted) throw error;
+        throw errorFromTransport(what, error);
+      }
+
+      if (response.statusCode !== 200) {
+        const text = await response.body.text().catch(() => '');
+        throw errorFromResponse(what, response.statusCode, text, response.headers);
+      }
+      const lengthHeader = response.headers['content-length'];
+      const contentLength = typeof lengthHeader === 'string' ? Number(lengthHeader) : undefined;
+      const contentType = response.headers['content-type'];
+      const body = checkedLength(what, contentLength);
+      // A reset or an idle timeout surfaces on the source; hand it on typed, as pipe() would not.
+      response.body.on('error', (error) => body.destroy(media.signal?.aborted ? error : errorFromTransport(what, error)));
+      response.body.pipe(body);
+      return {
+        body,
+        contentType: typeof contentType === 'string' ? contentType : mediaTypes[media.format],
+        contentLength,
+      };
+    },
+
+    close: () => dispatcher.close(),
+  };
+}
+
+/**
+ * Passes the body through, failing it when the connection ends before `Content-Length` bytes or is reset,
+ * so that a truncated recording can never be stored as if it were whole.
+ */
+function checkedLength(what: string, expected: number | undefined): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      if (expected !== undefined && seen !== expected) {
+        done(new TwilioApiError('transient', `${what}: body ended after ${seen} of ${expected} bytes`));
+      } else done();
+    },
+  });
+}

@@ -1,0 +1,141 @@
+import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type TwilioResponseModule from 'twilio/lib/http/response.js';
+
+type TwilioResponse<T> = TwilioResponseModule.default<T>;
+import { errorFromResponse, errorFromTransport } from './errors.ts';
+import { RecordingResource, type RecordingSummary } from './recording.ts';
+
+export interface TwilioAccountCredentials {
+  accountSid: string;
+  /** Used for requests when no API key is given. */
+  authToken: string;
+  apiKey?: { sid: string; secret: string } | undefined;
+}
+
+export interface TwilioRestOptions {
+  /** `https://api.twilio.com`, or the emulator's address in tests and demos. */
+  baseUrl: string;
+  /** Per request, in milliseconds. */
+  timeoutMs?: number;
+}
+
+export interface ListRecordingsFilter {
+  /** Created on or after. */
+  createdAfter?: Date;
+  /** Created on or before. */
+  createdBefore?: Date;
+  callSid?: string;
+  /** Up to 1000. */
+  pageSize?: number;
+}
+
+interface RecordingPageLike {
+  instances: Array<{
+    sid: string;
+    accountSid: string;
+    callSid: string;
+    status: string;
+    dateCreated: Date;
+    startTime: Date;
+    duration: string;
+    channels: number;
+    source: string;
+  }>;
+  nextPage(): Promise<RecordingPageLike> | undefined;
+}
+
+/**
+ * The SDK's transport, made to throw a typed error for every failed request. Doing it here, where the
+ * response headers are still at hand, keeps `Retry-After`, which the SDK's own RestException drops.
+ */
+class TypedErrorsRequestClient extends twilio.RequestClient {
+  override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse<TData>> {
+    const what = `Twilio ${opts.method.toUpperCase()} ${new URL(opts.uri).pathname}`;
+    let response: TwilioResponse<TData>;
+    try {
+      response = await super.request<TData>(opts);
+    } catch (error) {
+      throw errorFromTransport(what, error);
+    }
+    if (response.statusCode >= 400) {
+      throw errorFromResponse(what, response.statusCode, response.body, response.headers ?? {});
+    }
+    return response;
+  }
+}
+
+export type TwilioRestClient = ReturnType<typeof createTwilioRestClient>;
+
+/** REST calls for one account through the twilio SDK: fetch, list and delete recordings. */
+export function createTwilioRestClient(account: TwilioAccountCredentials, options: TwilioRestOptions) {
+  const timeout = options.timeoutMs ?? 30_000;
+  const [username, password] = account.apiKey
+    ? [account.apiKey.sid, account.apiKey.secret]
+    : [account.accountSid, account.authToken];
+  const client = twilio(username, password, {
+    accountSid: account.accountSid,
+    httpClient: new TypedErrorsRequestClient({ timeout, keepAlive: true }),
+    autoRetry: false,
+    timeout,
+    // The SDK falls back to process.env for edge, region and credentials; this package takes config only.
+    env: {},
+  });
+  client.api.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const recordings = client.api.v2010.accounts(account.accountSid).recordings;
+
+  return {
+    accountSid: account.accountSid,
+
+    /** The recording resource exactly as Twilio returned it (unknown fields included). */
+    async fetchRecording(recordingSid: string): Promise<RecordingResource> {
+      const payload = await client.api.v2010.fetch({
+        method: 'get',
+        uri: `Accounts/${account.accountSid}/Recordings/${recordingSid}.json`,
+      });
+      return RecordingResource.parse(payload);
+    },
+
+    /** Deletes the recording at Twilio. A recording that is already gone (404 / 20404) counts as deleted. */
+    async deleteRecording(recordingSid: string): Promise<'deleted' | 'already-gone'> {
+      try {
+        await recordings(recordingSid).remove();
+        return 'deleted';
+      } catch (error) {
+        if ((error as { kind?: unknown }).kind === 'not-found') return 'already-gone';
+        throw error;
+      }
+    },
+
+    /**
+     * Pages of recordings, newest first, following `next_page_uri`: Twilio's page token marks a position
+     * rather than an offset, so deleting recordings between pages skips none.
+     */
+    async *listRecordingPages(filter: ListRecordingsFilter = {}): AsyncGenerator<RecordingSummary[]> {
+      let page: RecordingPageLike = await recordings.page({
+        pageSize: filter.pageSize ?? 1000,
+        ...(filter.createdAfter ? { dateCreatedAfter: filter.createdAfter } : {}),
+        ...(filter.createdBefore ? { dateCreatedBefore: filter.createdBefore } : {}),
+        ...(filter.callSid ? { callSid: filter.callSid } : {}),
+      });
+      while (true) {
+        yield page.instances.map(
+          (r): RecordingSummary => ({
+            sid: r.sid,
+            accountSid: r.accountSid,
+            callSid: r.callSid ?? null,
+            status: r.status,
+            dateCreated: r.dateCreated,
+            startTime: r.startTime,
+            durationSeconds: Number(r.duration ?? 0),
+            channels: r.channels,
+            source: r.source,
+          }),
+        );
+        const next = page.nextPage();
+        if (!next) return;
+        page = await next;
+      }
+    },
+  };
+}
