@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Workspace packages export their TypeScript sources under the "source" condition.
-const conditions = ['source', 'node', 'import', 'module', 'default'];
+// Workspace packages export their TypeScript sources under the "source" condition; the rest are Vite's
+// default server conditions.
+const conditions = ['source', 'module', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  ssr: { resolve: { conditions } },
   test: {
     projects: [
       {

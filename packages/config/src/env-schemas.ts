@@ -23,7 +23,9 @@ export const logEnv = {
 };
 
 export const redisEnv = {
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .default('redis://127.0.0.1:6379'),
   // Braces are allowed so that a Redis Cluster deployment can use a hash tag such as {rv}.
   QUEUE_PREFIX: z
     .string()
@@ -63,10 +65,18 @@ type TwilioVars = {
 /** An API key goes with its secret: one without the other is a mistake worth stopping for. */
 export const checkTwilioEnv: EnvCheck = (env, ctx) => {
   if (env.TWILIO_API_KEY_SID && !env.TWILIO_API_KEY_SECRET) {
-    ctx.addIssue({ code: 'custom', path: ['TWILIO_API_KEY_SECRET'], message: 'is required with TWILIO_API_KEY_SID' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TWILIO_API_KEY_SECRET'],
+      message: 'is required with TWILIO_API_KEY_SID',
+    });
   }
   if (env.TWILIO_API_KEY_SECRET && !env.TWILIO_API_KEY_SID) {
-    ctx.addIssue({ code: 'custom', path: ['TWILIO_API_KEY_SID'], message: 'is required with TWILIO_API_KEY_SECRET' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TWILIO_API_KEY_SID'],
+      message: 'is required with TWILIO_API_KEY_SECRET',
+    });
   }
 };
 
@@ -83,7 +93,10 @@ export interface TwilioSettings {
 }
 
 export function twilioSettings(env: TwilioVars): TwilioSettings {
-  const account: TwilioAccountSettings = { accountSid: env.TWILIO_ACCOUNT_SID, authTokens: env.TWILIO_AUTH_TOKEN };
+  const account: TwilioAccountSettings = {
+    accountSid: env.TWILIO_ACCOUNT_SID,
+    authTokens: env.TWILIO_AUTH_TOKEN,
+  };
   if (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET) {
     account.apiKey = { sid: env.TWILIO_API_KEY_SID, secret: env.TWILIO_API_KEY_SECRET };
   }
@@ -114,7 +127,8 @@ type StorageVars = {
 export const checkStorageEnv: EnvCheck = (env, ctx) => {
   if (!env.S3_ENDPOINT) return;
   for (const name of ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
-    if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when S3_ENDPOINT is set' });
+    if (!env[name])
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is required when S3_ENDPOINT is set' });
   }
 };
 

@@ -18,7 +18,9 @@ export class ConfigError extends Error {
  * as unset, as `.env` files and compose files write `NAME=` for "no value".
  */
 export function parseEnv<S extends z.ZodType>(schema: S, env: Env): DeepReadonly<z.output<S>> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = schema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(
@@ -32,7 +34,11 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): DeepReadonly
 }
 
 /** The composition root's entry: on a bad environment, print every problem and exit non-zero. */
-export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: Env, app: string): DeepReadonly<z.output<S>> {
+export function loadConfigOrExit<S extends z.ZodType>(
+  schema: S,
+  env: Env,
+  app: string,
+): DeepReadonly<z.output<S>> {
   try {
     return parseEnv(schema, env);
   } catch (error) {

@@ -31,7 +31,10 @@ describe('errorFromResponse', () => {
 
 describe('errorFromTransport', () => {
   it('is transient and names the network code', () => {
-    const error = errorFromTransport('Twilio GET x', Object.assign(new Error('boom'), { code: 'ECONNRESET' }));
+    const error = errorFromTransport(
+      'Twilio GET x',
+      Object.assign(new Error('boom'), { code: 'ECONNRESET' }),
+    );
     expect(error).toMatchObject({ kind: 'transient', retryable: true });
     expect(error.message).toContain('ECONNRESET');
   });

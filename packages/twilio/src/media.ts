@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { Agent, interceptors, request } from 'undici';
 import { errorFromResponse, errorFromTransport, TwilioApiError } from './errors.ts';
 import type { MediaFormat } from './recording.ts';
@@ -50,7 +50,9 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
       recordingSid: string,
       media: MediaRequest,
     ): Promise<MediaResponse> {
-      const url = new URL(`${baseUrl}/2010-04-01/Accounts/${account.accountSid}/Recordings/${recordingSid}.${media.format}`);
+      const url = new URL(
+        `${baseUrl}/2010-04-01/Accounts/${account.accountSid}/Recordings/${recordingSid}.${media.format}`,
+      );
       if (media.channels === 2) url.searchParams.set('RequestedChannels', '2');
       const what = `Twilio media ${recordingSid}.${media.format}`;
       const [user, password] = account.apiKey
@@ -78,7 +80,9 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
       const contentType = response.headers['content-type'];
       const body = checkedLength(what, contentLength);
       // A reset or an idle timeout surfaces on the source; hand it on typed, as pipe() would not.
-      response.body.on('error', (error) => body.destroy(media.signal?.aborted ? error : errorFromTransport(what, error)));
+      response.body.on('error', (error) =>
+        body.destroy(media.signal?.aborted ? error : errorFromTransport(what, error)),
+      );
       response.body.pipe(body);
       return {
         body,

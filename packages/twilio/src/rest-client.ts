@@ -1,10 +1,10 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type TwilioResponseModule from 'twilio/lib/http/response.js';
-
-type TwilioResponse<T> = TwilioResponseModule.default<T>;
 import { errorFromResponse, errorFromTransport } from './errors.ts';
 import { RecordingResource, type RecordingSummary } from './recording.ts';
+
+type TwilioResponse<T> = TwilioResponseModule.default<T>;
 
 export interface TwilioAccountCredentials {
   accountSid: string;

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { ArchiveJob } from '@recording-vault/contract';
+import type { Logger } from '@recording-vault/logger';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { EnqueueArchive } from './archive-enqueuer.ts';
+import type { IngestMetrics } from './metrics.ts';
+import { describeInvalidCallback, RecordingStatusCallback } from './recording-status-callback.ts';
+import { isSignedByTwilio } from './signature.ts';
+
+export const callbackPath = '/twilio/recording-status';
+
+export interface IngestDeps {
+  logger: Logger;
+  metrics: IngestMetrics;
+  /** The origin (and any path prefix) Twilio calls; signatures are checked against it, never the Host header. */
+  publicBaseUrl: string;
+  /** Accepted auth tokens per configured account. */
+  tokensByAccount: ReadonlyMap<string, readonly string[]>;
+  enqueueArchive: EnqueueArchive;
+  isQueueReady(): Promise<boolean>;
+  /** Express `trust proxy`: only affects the client address in logs. */
+  trustProxy?: boolean | number | string;
+}
+
+const maxBodyBytes = 64 * 1024;
+
+export function createIngestApp(deps: IngestDeps): express.Express {
+  const { logger, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Method, path and address only: headers carry the signature, bodies carry nothing logs need.
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const ready = await deps.isQueueReady().catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'redis unavailable' });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  const formOnly: RequestHandler = (req, res, next) => {
+    if (!req.is('application/x-www-form-urlencoded')) {
+      res.status(415).json({ error: 'expected application/x-www-form-urlencoded' });
+      return;
+    }
+    next();
+  };
+
+  app.post(
+    callbackPath,
+    formOnly,
+    express.urlencoded({ extended: false, limit: maxBodyBytes, parameterLimit: 200 }),
+    async (req, res) => {
+      const params: Record<string, unknown> = req.body ?? {};
+      const log = req.log;
+      const rawAccount = typeof params.AccountSid === 'string' ? params.AccountSid : undefined;
+      const tokens = rawAccount ? deps.tokensByAccount.get(rawAccount) : undefined;
+      const status =
+        typeof params.RecordingStatus === 'string' ? params.RecordingStatus.slice(0, 32) : 'unknown';
+
+      const refuse = (reason: string) => {
+        metrics.callbacks.inc({ status: 'unknown', outcome: 'forbidden' });
+        log.warn({ accountSid: tokens ? rawAccount : undefined, reason }, 'callback refused');
+        res.status(403).json({ error: reason });
+      };
+      if (!tokens) return refuse('unknown account');
+      const signature = req.get('x-twilio-signature');
+      if (!signature) return refuse('missing signature');
+      if (!isSignedByTwilio({ signature, url: deps.publicBaseUrl + req.originalUrl, params, tokens })) {
+        return refuse('invalid signature');
+      }
+
+      const parsed = RecordingStatusCallback.safeParse(params);
+      if (!parsed.success) {
+        const invalid = describeInvalidCallback(parsed.error);
+        metrics.callbacks.inc({ status: 'unknown', outcome: 'invalid' });
+        log.warn(invalid, 'callback invalid');
+        res.status(400).json({ error: 'invalid callback', ...invalid });
+        return;
+      }
+      const callback = parsed.data;
+      const facts = { recordingSid: callback.RecordingSid, status: callback.RecordingStatus };
+
+      if (callback.RecordingStatus !== 'completed') {
+        metrics.callbacks.inc({ status, outcome: 'ignored' });
+        log.info({ ...facts, errorCode: callback.ErrorCode }, 'callback noted, nothing to archive');
+        res.status(204).end();
+        return;
+      }
+
+      const stopTimer = metrics.enqueueSeconds.startTimer();
+      try {
+        await deps.enqueueArchive(archiveJobFrom(callback));
+      } catch (error) {
+        metrics.callbacks.inc({ status, outcome: 'unavailable' });
+        log.error({ ...facts, err: error }, 'callback not acknowledged: queue unavailable');
+        res.status(503).set('Retry-After', '5').json({ error: 'queue unavailable, try again' });
+        return;
+      }
+      stopTimer();
+      metrics.callbacks.inc({ status, outcome: 'enqueued' });
+      log.info(facts, 'archive job enqueued');
+      res.status(204).end();
+    },
+  );
+
+  app.all(callbackPath, methodNotAllowed('POST'));
+  for (const path of ['/healthz', '/readyz', '/metrics']) app.all(path, methodNotAllowed('GET'));
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+
+  const answerErrors: ErrorRequestHandler = (error, req, res, _next) => {
+    const status =
+      typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    const known: Record<string, string> = {
+      'entity.too.large': `body over ${maxBodyBytes} bytes`,
+      'parameters.too.many': 'too many parameters',
+      'charset.unsupported': 'unsupported charset',
+      'encoding.unsupported': 'unsupported content encoding',
+      'entity.parse.failed': 'malformed body',
+      'request.aborted': 'request aborted',
+      'request.size.invalid': 'body size does not match Content-Length',
+    };
+    const reason = known[error?.type] ?? (status === 500 ? 'internal error' : 'bad request');
+    if (status === 500) req.log.error({ err: error }, 'unhandled error');
+    metrics.callbacks.inc({ status: 'unknown', outcome: 'invalid' });
+    if (res.headersSent) return;
+    res.status(status === 400 && reason === 'too many parameters' ? 413 : status).json({ error: reason });
+  };
+  app.use(answerErrors);
+
+  return app;
+}
+
+function methodNotAllowed(allowed: string): RequestHandler {
+  return (_req, res) => {
+    res
+      .status(405)
+      .set('Allow', allowed)
+      .json({ error: `method not allowed; use ${allowed}` });
+  };
+}
+
+/**
+ * Identifiers and callback facts only (no URL, no signature): job data is visible in Redis and the
+ * dashboard. Absent facts are undefined and vanish when BullMQ serialises the data.
+ */
+function archiveJobFrom(callback: RecordingStatusCallback): ArchiveJob {
+  return {
+    accountSid: callback.AccountSid,
+    recordingSid: callback.RecordingSid,
+    callSid: callback.CallSid,
+    origin: 'callback',
+    callback: {
+      status: callback.RecordingStatus,
+      duration: callback.RecordingDuration,
+      channels: callback.RecordingChannels,
+      startTime: callback.RecordingStartTime,
+      source: callback.RecordingSource,
+      track: callback.RecordingTrack,
+      errorCode: callback.ErrorCode,
+      conferenceSid: callback.ConferenceSid,
+      receivedAt: new Date().toISOString(),
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { once } from 'node:events';
+import { loadConfigOrExit, redisSettings, twilioSettings } from '@recording-vault/config';
+import { producerConnection, QueueName } from '@recording-vault/contract';
+import { createLogger } from '@recording-vault/logger';
+import { Queue } from 'bullmq';
+import { createIngestApp } from './app.ts';
+import { createArchiveEnqueuer } from './archive-enqueuer.ts';
+import { ingestEnv, trustProxySetting } from './config.ts';
+import { createIngestMetrics } from './metrics.ts';
+
+const env = loadConfigOrExit(ingestEnv, process.env, 'ingest-api');
+const logger = createLogger({ name: 'ingest-api', level: env.LOG_LEVEL });
+const redisConfig = redisSettings(env);
+const twilio = twilioSettings(env);
+
+const redis = producerConnection(redisConfig.url);
+let redisUp = false;
+redis.on('ready', () => {
+  redisUp = true;
+  logger.info('redis connected');
+});
+redis.on('error', (error) => {
+  // ioredis repeats the error on every reconnect attempt: log the transition, not each attempt.
+  if (redisUp) logger.error({ err: error }, 'redis connection lost; answering 503 until it returns');
+  redisUp = false;
+});
+
+const queue = new Queue(QueueName.archive, { connection: redis, prefix: redisConfig.prefix });
+queue.on('error', () => {}); // surfaced through the connection's own error log and failed adds
+
+const app = createIngestApp({
+  logger,
+  metrics: createIngestMetrics(),
+  publicBaseUrl: env.PUBLIC_BASE_URL,
+  tokensByAccount: new Map(twilio.accounts.map((account) => [account.accountSid, account.authTokens])),
+  enqueueArchive: createArchiveEnqueuer(queue),
+  isQueueReady: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+  trustProxy: trustProxySetting(env.TRUST_PROXY),
+});
+
+const server = app.listen(env.INGEST_PORT, env.INGEST_HOST);
+// Twilio gives up after 15 s; a client slower than that is not Twilio.
+server.headersTimeout = 10_000;
+server.requestTimeout = 15_000;
+await once(server, 'listening');
+logger.info(
+  { address: server.address(), publicUrl: `${env.PUBLIC_BASE_URL}/twilio/recording-status` },
+  'ingest API listening',
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+  // Requests already in flight finish and are answered; idle keep-alive sockets close now.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => server.closeAllConnections(), 8_000);
+  await closed;
+  clearTimeout(deadline);
+  await queue.close().catch(() => {});
+  await redis.quit().catch(() => redis.disconnect());
+  logger.info('stopped');
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
