@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ArchiveJob,
   archiveJobId,
@@ -30,22 +29,19 @@ export function createArchiveEnqueuer(
 ): EnqueueArchive {
   const options = archiveJobOptions(policy);
   return async (job) => {
-    const deadline = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError()), timeoutMs);
+    });
     const added = queue.add(QueueName.archive, job, { ...options, jobId: archiveJobId(job.recordingSid) });
-    const timedOut = sleep(timeoutMs, 'timeout', { signal: deadline.signal }).then(
-      () => 'timeout' as const,
-      () => 'cancelled' as const,
-    );
     try {
-      const winner = await Promise.race([added.then(() => 'added' as const), timedOut]);
-      if (winner !== 'added') throw new QueueUnavailableError();
+      await Promise.race([added, timedOut]);
     } catch (error) {
-      if (error instanceof QueueUnavailableError) throw error;
-      throw new QueueUnavailableError(error);
-    } finally {
-      deadline.abort();
       // A late rejection after the timeout must not surface as unhandled.
       added.catch(() => {});
+      throw error instanceof QueueUnavailableError ? error : new QueueUnavailableError(error);
+    } finally {
+      clearTimeout(timer);
     }
   };
 }

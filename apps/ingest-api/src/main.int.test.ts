@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { archiveJobId, QueueName } from '@recording-vault/contract';
+import {
+  freePort,
+  makeSid,
+  type RedisTestServer,
+  sendRecordingStatusCallback,
+  startRedisServer,
+  testQueuePrefix,
+} from '@recording-vault/testkit';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+const account = makeSid('AC');
+const token = 'd4'.repeat(16);
+const publicBaseUrl = 'https://vault.example.com';
+
+function startIngest(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--conditions=source', main], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+async function output(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code] = await once(child, 'exit');
+  return { code, stdout, stderr };
+}
+
+describe('ingest-api process', () => {
+  let redis: RedisTestServer;
+  beforeAll(async () => {
+    redis = await startRedisServer({ appendOnly: true });
+  });
+  afterAll(async () => {
+    await redis.close();
+  });
+
+  it('refuses to start on a bad configuration, naming every bad variable', async () => {
+    const result = await output(
+      startIngest({ REDIS_URL: 'http://nope', TWILIO_ACCOUNT_SID: 'AC123', INGEST_PORT: '99999' }),
+    );
+    expect(result.code).toBe(1);
+    for (const name of [
+      'REDIS_URL',
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'PUBLIC_BASE_URL',
+      'INGEST_PORT',
+    ]) {
+      expect(result.stderr).toContain(`${name}:`);
+    }
+  });
+
+  it('on SIGTERM during a burst, exits 0 promptly and every 204 it gave has its job', async () => {
+    const { prefix, cleanup } = testQueuePrefix(redis.url);
+    const port = await freePort();
+    const child = startIngest({
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      TWILIO_ACCOUNT_SID: account,
+      TWILIO_AUTH_TOKEN: token,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      INGEST_PORT: String(port),
+      INGEST_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    const exited = output(child);
+    const url = `http://127.0.0.1:${port}/twilio/recording-status`;
+    for (let i = 0; i < 200; i++) {
+      const ready = await fetch(url.replace('/twilio/recording-status', '/readyz')).catch(() => undefined);
+      if (ready?.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    const total = 400;
+    const results: Array<{ recordingSid: string; status: number | 'error' }> = [];
+    let next = 0;
+    let stoppedAt: number | undefined;
+    const sender = async () => {
+      while (next < total) {
+        const recordingSid = makeSid('RE');
+        next++;
+        const params = {
+          AccountSid: account,
+          CallSid: makeSid('CA'),
+          RecordingSid: recordingSid,
+          RecordingStatus: 'completed',
+          RecordingDuration: '5',
+        };
+        const response = await sendRecordingStatusCallback({
+          url,
+          signedUrl: `${publicBaseUrl}/twilio/recording-status`,
+          authToken: token,
+          params,
+        }).catch(() => undefined);
+        results.push({ recordingSid, status: response?.status ?? 'error' });
+        if (results.length === 100 && stoppedAt === undefined) {
+          stoppedAt = performance.now();
+          child.kill('SIGTERM');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, sender));
+    const { code } = await exited;
+    const exitedAfterMs = performance.now() - (stoppedAt ?? 0);
+
+    expect(code).toBe(0);
+    expect(exitedAfterMs).toBeLessThan(10_000);
+    const acknowledged = results.filter((r) => r.status === 204);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(100);
+    expect(results.some((r) => r.status === 'error')).toBe(true);
+    expect(results.every((r) => r.status === 204 || r.status === 'error' || r.status === 503)).toBe(true);
+
+    const connection = new Redis(redis.url);
+    const queue = new Queue(QueueName.archive, { connection, prefix });
+    const missing: string[] = [];
+    for (const { recordingSid } of acknowledged) {
+      if (!(await queue.getJob(archiveJobId(recordingSid)))) missing.push(recordingSid);
+    }
+    expect(missing).toEqual([]);
+    await queue.close();
+    connection.disconnect();
+    await cleanup();
+  });
+});

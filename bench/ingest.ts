@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort, makeSid, startRedisServer, testQueuePrefix } from '@recording-vault/testkit';
+import autocannon from 'autocannon';
+import twilio from 'twilio';
+import { machineLine, median, writeSection } from './report.ts';
+
+/**
+ * Signed recording status callbacks per second and latency through the real ingest API (signature check,
+ * validation, BullMQ job in a Redis with AOF), against a bare Express endpoint that answers 204, measured
+ * alternately in one run so both see the same machine.
+ */
+const connections = 32;
+const durationSeconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const account = makeSid('AC');
+const token = 'e5'.repeat(16);
+const publicBaseUrl = 'https://vault.example.com';
+const path = '/twilio/recording-status';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function startServer(script: string, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--conditions=source', script], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${env.PORT ?? env.INGEST_PORT}${path}`;
+  for (let i = 0; i < 200; i++) {
+    const answer = await fetch(url, { method: 'OPTIONS' }).catch(() => undefined);
+    if (answer) return child;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${script} did not start`);
+}
+
+/** Each request a new recording, signed for the public URL, as a burst of real callbacks would be. */
+function signedRequest() {
+  const params = {
+    AccountSid: account,
+    CallSid: makeSid('CA'),
+    RecordingSid: makeSid('RE'),
+    RecordingStatus: 'completed',
+    RecordingDuration: '61',
+    RecordingChannels: '1',
+    RecordingStartTime: 'Tue, 24 Nov 2026 03:00:00 +0000',
+    RecordingSource: 'DialVerb',
+    RecordingTrack: 'both',
+    ErrorCode: '0',
+    RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${account}/Recordings/RE0`,
+  };
+  return {
+    body: new URLSearchParams(params).toString(),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(token, publicBaseUrl + path, params),
+    },
+  };
+}
+
+async function load(port: number, bodies: ReturnType<typeof signedRequest>[]) {
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: durationSeconds,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        setupRequest: (request) => {
+          const signed = bodies[next++ % bodies.length] as ReturnType<typeof signedRequest>;
+          return { ...request, body: signed.body, headers: signed.headers };
+        },
+      },
+    ],
+  });
+  const non204 = result.non2xx + result.errors + result.timeouts;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non204 };
+}
+
+const redis = await startRedisServer({ appendOnly: true, appendFsync: 'everysec' });
+const { prefix } = testQueuePrefix(redis.url);
+const ingestPort = await freePort();
+const barePort = await freePort();
+const ingest = await startServer('apps/ingest-api/src/main.ts', {
+  REDIS_URL: redis.url,
+  QUEUE_PREFIX: prefix,
+  TWILIO_ACCOUNT_SID: account,
+  TWILIO_AUTH_TOKEN: token,
+  PUBLIC_BASE_URL: publicBaseUrl,
+  INGEST_PORT: String(ingestPort),
+  INGEST_HOST: '127.0.0.1',
+});
+const bare = await startServer('bench/bare-endpoint.ts', { PORT: String(barePort) });
+
+const bodies = Array.from({ length: 200_000 }, signedRequest);
+// One short warm-up each, so neither is measured cold.
+await load(ingestPort, bodies.slice(0, 1000)).catch(() => undefined);
+await load(barePort, bodies.slice(0, 1000));
+
+const vault: Awaited<ReturnType<typeof load>>[] = [];
+const ceiling: Awaited<ReturnType<typeof load>>[] = [];
+for (let round = 0; round < rounds; round++) {
+  vault.push(await load(ingestPort, bodies));
+  ceiling.push(await load(barePort, bodies));
+}
+ingest.kill('SIGTERM');
+bare.kill('SIGTERM');
+await redis.close();
+
+const m = (runs: typeof vault, key: 'rps' | 'p50' | 'p99') => median(runs.map((r) => r[key]));
+const ratio = m(vault, 'rps') / m(ceiling, 'rps');
+const failures = vault.reduce((n, r) => n + r.non204, 0);
+const markdown = `
+## Ingest: signed callbacks per second
+
+Command: \`pnpm bench:ingest\` (${rounds} rounds of ${durationSeconds} s each, ${connections} connections, median shown)
+Machine: ${machineLine()}
+
+| endpoint | requests/s | p50 latency | p99 latency |
+| --- | ---: | ---: | ---: |
+| Recording Vault ingest API (signature check, validation, BullMQ job, Redis AOF everysec) | ${m(vault, 'rps').toFixed(0)} | ${m(vault, 'p50')} ms | ${m(vault, 'p99')} ms |
+| bare Express endpoint answering 204 (ceiling) | ${m(ceiling, 'rps').toFixed(0)} | ${m(ceiling, 'p50')} ms | ${m(ceiling, 'p99')} ms |
+
+Ratio to the ceiling: **${ratio.toFixed(2)}** (target ≥ 0.80); p99 target < 25 ms. Non-204 answers from the ingest API: ${failures}.
+`;
+await writeSection('ingest', markdown);
+process.stdout.write(markdown);
