@@ -1,10 +1,11 @@
-import { checkTwilioEnv, envSchema, logEnv, port, redisEnv, twilioEnv } from '@recording-vault/config';
+import { checkTwilioEnv, envSchema, logEnv, port, redisEnv, retryEnv, twilioEnv } from '@recording-vault/config';
 import { z } from 'zod';
 
 export const ingestEnv = envSchema(
   {
     ...logEnv,
     ...redisEnv,
+    ...retryEnv,
     ...twilioEnv,
     /** The public origin Twilio calls (scheme, host, optional port and path prefix), which signatures cover. */
     PUBLIC_BASE_URL: z

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { loadConfigOrExit, redisSettings, twilioSettings } from '@recording-vault/config';
+import { loadConfigOrExit, redisSettings, retryPolicy, twilioSettings } from '@recording-vault/config';
 import { producerConnection, QueueName } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
 import { Queue } from 'bullmq';
@@ -33,7 +33,7 @@ const app = createIngestApp({
   metrics: createIngestMetrics(),
   publicBaseUrl: env.PUBLIC_BASE_URL,
   tokensByAccount: new Map(twilio.accounts.map((account) => [account.accountSid, account.authTokens])),
-  enqueueArchive: createArchiveEnqueuer(queue),
+  enqueueArchive: createArchiveEnqueuer(queue, { policy: retryPolicy(env) }),
   isQueueReady: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
   trustProxy: trustProxySetting(env.TRUST_PROXY),
 });

@@ -103,6 +103,19 @@ export function twilioSettings(env: TwilioVars): TwilioSettings {
   return { baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''), accounts: [account] };
 }
 
+/** How archive jobs are retried; set where jobs are added (ingest, backfill) and read by the worker. */
+export const retryEnv = {
+  JOB_ATTEMPTS: positiveInt(10),
+  /** Base of the exponential backoff (with jitter) between attempts, in milliseconds. */
+  JOB_BACKOFF_MS: positiveInt(5_000),
+  /** How long a completed job is kept, during which a duplicate callback for its recording is ignored. */
+  KEEP_COMPLETED_SECONDS: positiveInt(7 * 24 * 3600),
+};
+
+export function retryPolicy(env: { JOB_ATTEMPTS: number; JOB_BACKOFF_MS: number; KEEP_COMPLETED_SECONDS: number }) {
+  return { attempts: env.JOB_ATTEMPTS, backoffMs: env.JOB_BACKOFF_MS, keepCompletedSeconds: env.KEEP_COMPLETED_SECONDS };
+}
+
 export const storageEnv = {
   S3_ENDPOINT: httpUrl.optional(),
   S3_ACCESS_KEY: z.string().optional(),

@@ -25,6 +25,11 @@ export const ArchiveJob = z.object({
   /** What found the recording. */
   origin: z.enum(['callback', 'backfill', 'reconcile', 'manual']),
   callback: CallbackFacts.optional(),
+  /**
+   * The storage key, recorded by the worker as soon as it is known, so that a retry after the recording
+   * was deleted at Twilio can still find the copy it was deleted for.
+   */
+  archiveKey: z.string().min(1).max(1024).optional(),
 });
 export type ArchiveJob = z.infer<typeof ArchiveJob>;
 

@@ -2,7 +2,7 @@ import { type Readable, Transform } from 'node:stream';
 import { Agent, interceptors, request } from 'undici';
 import { errorFromResponse, errorFromTransport, TwilioApiError } from './errors.ts';
 import type { MediaFormat } from './recording.ts';
-import type { TwilioAccountCredentials } from './rest-client.ts';
+import type { ResponseObserver, TwilioAccountCredentials } from './rest-client.ts';
 
 export interface MediaDownloaderOptions {
   baseUrl: string;
@@ -10,6 +10,7 @@ export interface MediaDownloaderOptions {
   connectTimeoutMs?: number;
   /** Time allowed for the response headers, and between two chunks of the body. */
   idleTimeoutMs?: number;
+  onResponse?: ResponseObserver | undefined;
 }
 
 export interface MediaRequest {
@@ -68,8 +69,10 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
         });
       } catch (error) {
         if (media.signal?.aborted) throw error;
+        options.onResponse?.('error', 'media');
         throw errorFromTransport(what, error);
       }
+      options.onResponse?.(response.statusCode, 'media');
 
       if (response.statusCode !== 200) {
         const text = await response.body.text().catch(() => '');

@@ -18,7 +18,11 @@ export interface TwilioRestOptions {
   baseUrl: string;
   /** Per request, in milliseconds. */
   timeoutMs?: number;
+  /** Told the HTTP status of every response, or `error` when none came: for metrics. */
+  onResponse?: ResponseObserver;
 }
+
+export type ResponseObserver = (status: number | 'error', kind: 'rest' | 'media') => void;
 
 export interface ListRecordingsFilter {
   /** Created on or after. */
@@ -50,14 +54,18 @@ interface RecordingPageLike {
  * response headers are still at hand, keeps `Retry-After`, which the SDK's own RestException drops.
  */
 class TypedErrorsRequestClient extends twilio.RequestClient {
+  observe: ResponseObserver | undefined;
+
   override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse<TData>> {
     const what = `Twilio ${opts.method.toUpperCase()} ${new URL(opts.uri).pathname}`;
     let response: TwilioResponse<TData>;
     try {
       response = await super.request<TData>(opts);
     } catch (error) {
+      this.observe?.('error', 'rest');
       throw errorFromTransport(what, error);
     }
+    this.observe?.(response.statusCode, 'rest');
     if (response.statusCode >= 400) {
       throw errorFromResponse(what, response.statusCode, response.body, response.headers ?? {});
     }
@@ -73,9 +81,11 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
   const [username, password] = account.apiKey
     ? [account.apiKey.sid, account.apiKey.secret]
     : [account.accountSid, account.authToken];
+  const httpClient = new TypedErrorsRequestClient({ timeout, keepAlive: true });
+  httpClient.observe = options.onResponse;
   const client = twilio(username, password, {
     accountSid: account.accountSid,
-    httpClient: new TypedErrorsRequestClient({ timeout, keepAlive: true }),
+    httpClient,
     autoRetry: false,
     timeout,
     // The SDK falls back to process.env for edge, region and credentials; this package takes config only.
