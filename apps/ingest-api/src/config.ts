@@ -1,4 +1,12 @@
-import { checkTwilioEnv, envSchema, logEnv, port, redisEnv, retryEnv, twilioEnv } from '@recording-vault/config';
+import {
+  checkTwilioEnv,
+  envSchema,
+  logEnv,
+  port,
+  redisEnv,
+  retryEnv,
+  twilioEnv,
+} from '@recording-vault/config';
 import { z } from 'zod';
 
 export const ingestEnv = envSchema(

@@ -112,8 +112,16 @@ export const retryEnv = {
   KEEP_COMPLETED_SECONDS: positiveInt(7 * 24 * 3600),
 };
 
-export function retryPolicy(env: { JOB_ATTEMPTS: number; JOB_BACKOFF_MS: number; KEEP_COMPLETED_SECONDS: number }) {
-  return { attempts: env.JOB_ATTEMPTS, backoffMs: env.JOB_BACKOFF_MS, keepCompletedSeconds: env.KEEP_COMPLETED_SECONDS };
+export function retryPolicy(env: {
+  JOB_ATTEMPTS: number;
+  JOB_BACKOFF_MS: number;
+  KEEP_COMPLETED_SECONDS: number;
+}) {
+  return {
+    attempts: env.JOB_ATTEMPTS,
+    backoffMs: env.JOB_BACKOFF_MS,
+    keepCompletedSeconds: env.KEEP_COMPLETED_SECONDS,
+  };
 }
 
 export const storageEnv = {
