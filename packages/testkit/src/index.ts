@@ -1,3 +1,4 @@
+export * from './free-port.ts';
 export * from './redis-server.ts';
 export * from './s3-server.ts';
 export * from './twilio-emulator/index.ts';

@@ -1,0 +1,58 @@
+import type { Readable } from 'node:stream';
+
+/** What a store records with every object it writes, and gives back from `stat`. */
+export interface StoredObject {
+  readonly key: string;
+  /** The byte count measured while the body passed through. */
+  readonly bytes: number;
+  /** Lowercase hex SHA-256 of the bytes, measured while they passed through. */
+  readonly sha256: string;
+  readonly contentType: string;
+  /** The caller's metadata: lowercase names, printable ASCII values. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface PutOptions {
+  readonly contentType: string;
+  /** When given, a body of any other length is refused and nothing is stored. */
+  readonly expectedBytes?: number;
+  /** Names `[a-z0-9-]`, values printable ASCII, at most 2 KiB in all (the S3 limit). */
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+}
+
+export interface PutBufferOptions {
+  readonly contentType: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * One interface over S3-compatible storage and a local folder.
+ *
+ * Writes are atomic for readers: a key either holds nothing (or its previous object) or a whole object
+ * with its recorded size and hash. A put whose body fails, is aborted or has the wrong length rejects
+ * with a StorageError and leaves nothing at the key.
+ */
+export interface ObjectStore {
+  /** Where objects go, for logs: `s3://bucket` or `file:///dir`. */
+  readonly location: string;
+  /** Streams the body in bounded memory, measuring its size and SHA-256 on the way. */
+  put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
+  /** For small objects such as sidecar JSON files. */
+  putBuffer(key: string, body: Buffer, options: PutBufferOptions): Promise<StoredObject>;
+  /** Stores `JSON.stringify(value, null, 2)` as `application/json`. */
+  putJson(key: string, value: unknown, metadata?: Readonly<Record<string, string>>): Promise<StoredObject>;
+  /** The recorded size, hash, type and metadata; undefined when there is no object at the key. */
+  stat(key: string): Promise<StoredObject | undefined>;
+  exists(key: string): Promise<boolean>;
+  /** The stored bytes; a StorageError of kind `not-found` when missing. */
+  get(key: string): Promise<Readable>;
+  /** Reads the stored bytes back and hashes them: what is really there, not what was recorded. */
+  hash(key: string, options?: { signal?: AbortSignal }): Promise<{ bytes: number; sha256: string }>;
+  /** Removes the object; a missing object is fine. */
+  delete(key: string): Promise<void>;
+  /** Creates the bucket (or the folder) when missing. */
+  ensureBucket(): Promise<void>;
+  /** Readiness: the store answers and the bucket (or folder) is there. Throws a StorageError otherwise. */
+  check(): Promise<void>;
+}

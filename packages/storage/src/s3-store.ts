@@ -1,0 +1,414 @@
+import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import {
+  Client,
+  CopyDestinationOptions,
+  CopySourceOptions,
+  InvalidArgumentError,
+  InvalidBucketNameError,
+  InvalidEndpointError,
+  InvalidObjectNameError,
+  InvalidPortError,
+} from 'minio';
+import { hashStream } from './hash-stream.ts';
+import { type Measured, meterBody } from './metered-body.ts';
+import { assertObjectKey } from './object-key.ts';
+import { checkedContentType, checkedMetadata, isReservedMetadataName } from './object-metadata.ts';
+import type { ObjectStore, PutBufferOptions, PutOptions, StoredObject } from './object-store.ts';
+import { StorageError, toStorageError } from './storage-error.ts';
+import { typedReadStream } from './typed-read-stream.ts';
+
+/**
+ * 16 MiB parts: a put holds about two parts in memory at most, 10,000 parts still reach 156 GiB, and a
+ * recording up to 16 MiB (about 17 minutes of mono WAV) is stored with a single PUT.
+ */
+export const S3_PART_SIZE = 16 * 1024 * 1024;
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+const MAX_PART_SIZE = 64 * 1024 * 1024;
+
+/**
+ * Larger bodies are uploaded here first, then copied to their key with their size and hash: an operator
+ * can expire this prefix with a lifecycle rule (objects and incomplete multipart uploads) as a backstop
+ * for puts interrupted by a crash.
+ */
+export const S3_STAGING_PREFIX = '.incoming/';
+
+export interface S3StoreConfig {
+  /** `http://host:port` or `https://host[:port]`; requests are path-style. */
+  readonly endpoint: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  readonly bucket: string;
+  readonly region: string;
+  /** Bytes per multipart part and the largest body sent in one PUT, 5 to 64 MiB. Default `S3_PART_SIZE`. */
+  readonly partSize?: number;
+  /** A request whose socket stays silent this long fails as retryable. Default 60 s. */
+  readonly idleTimeoutMs?: number;
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// S3 user metadata: our record next to the caller's metadata.
+const SHA256_HEADER = 'x-amz-meta-sha256';
+const BYTES_HEADER = 'x-amz-meta-bytes';
+
+export function createS3Store(config: S3StoreConfig): ObjectStore {
+  const partSize = config.partSize ?? S3_PART_SIZE;
+  if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+    throw new StorageError('invalid', `partSize must be between 5 and 64 MiB, not ${partSize}`, {
+      code: 'InvalidConfig',
+    });
+  }
+  const { bucket } = config;
+  if (!BUCKET_NAME.test(bucket)) {
+    throw new StorageError('invalid', `bucket name ${JSON.stringify(bucket)} is not a valid S3 bucket name`, {
+      code: 'InvalidBucketName',
+    });
+  }
+  const endpoint = parseEndpoint(config.endpoint);
+  const client = newClient(config, endpoint, partSize);
+
+  const putWhole = async (key: string, body: Buffer, record: StoredObject): Promise<StoredObject> => {
+    try {
+      await client.putObject(bucket, key, body, body.length, recordHeaders(record));
+    } catch (error) {
+      throw s3Failure(error, 'put', key);
+    }
+    return record;
+  };
+
+  const discardStaging = async (stagingKey: string, uploadMayBeOpen: boolean): Promise<void> => {
+    // Best effort: the original failure is what the caller needs; the lifecycle rule sweeps what remains.
+    await client.removeObject(bucket, stagingKey).catch(() => undefined);
+    if (!uploadMayBeOpen) return;
+    const uploadId = await client.findUploadId(bucket, stagingKey).catch(() => undefined);
+    if (uploadId !== undefined) {
+      await client.abortMultipartUpload(bucket, stagingKey, uploadId).catch(() => undefined);
+    }
+  };
+
+  /** Uploads to a staging key, then copies to the key with the size and hash known only at the end. */
+  const putStaged = async (
+    key: string,
+    source: Readable,
+    options: { contentType: string; metadata: Readonly<Record<string, string>>; expectedBytes?: number },
+    metered: { failure(): StorageError | undefined; result(): Measured },
+    body: Readable,
+  ): Promise<StoredObject> => {
+    const stagingKey = `${S3_STAGING_PREFIX}${randomUUID()}`;
+    try {
+      // Always pass the size when known: without it the client plans parts for a 5 TiB object.
+      await client.putObject(bucket, stagingKey, source, options.expectedBytes, {
+        'Content-Type': options.contentType,
+      });
+    } catch (error) {
+      const bodyFailure = metered.failure();
+      source.destroy();
+      body.destroy();
+      await discardStaging(stagingKey, true);
+      throw bodyFailure ?? s3Failure(error, 'upload', key);
+    }
+
+    let measured: Measured;
+    try {
+      measured = metered.result();
+    } catch (failure) {
+      await discardStaging(stagingKey, false);
+      throw failure;
+    }
+    const record: StoredObject = {
+      key,
+      ...measured,
+      contentType: options.contentType,
+      metadata: options.metadata,
+    };
+
+    try {
+      const staged = await client.statObject(bucket, stagingKey);
+      if (staged.size !== measured.bytes) {
+        throw new StorageError(
+          'integrity',
+          `staged copy of ${key} holds ${staged.size} bytes, ${measured.bytes} were sent`,
+          { code: 'SizeMismatch', key },
+        );
+      }
+      await client.copyObject(
+        new CopySourceOptions({ Bucket: bucket, Object: stagingKey }),
+        new CopyDestinationOptions({
+          Bucket: bucket,
+          Object: key,
+          MetadataDirective: 'REPLACE',
+          Headers: recordHeaders(record),
+        }),
+      );
+    } catch (error) {
+      await discardStaging(stagingKey, false);
+      throw s3Failure(error, 'store', key);
+    }
+    // The object is in place; a staging copy left behind is only clutter for the lifecycle rule.
+    await client.removeObject(bucket, stagingKey).catch(() => undefined);
+    return record;
+  };
+
+  const statObject = async (key: string) => {
+    assertObjectKey(key);
+    try {
+      return await client.statObject(bucket, key);
+    } catch (error) {
+      const failure = s3Failure(error, 'stat', key);
+      if (failure.kind === 'not-found') return undefined;
+      throw failure;
+    }
+  };
+
+  const getObject = async (key: string): Promise<Readable> => {
+    assertObjectKey(key);
+    let response: Readable;
+    try {
+      response = await client.getObject(bucket, key);
+    } catch (error) {
+      throw s3Failure(error, 'get', key);
+    }
+    return typedReadStream(response, 'read', key);
+  };
+
+  const store: ObjectStore = {
+    location: `${endpoint.origin}/${bucket}`,
+
+    put: async (key, body, options: PutOptions) => {
+      assertObjectKey(key);
+      const contentType = checkedContentType(options.contentType, key);
+      const metadata = checkedMetadata(options.metadata, key);
+      const { expectedBytes, signal } = options;
+      const metered = meterBody(body, { key, expectedBytes, signal });
+      const chunks = metered.chunks[Symbol.asyncIterator]();
+
+      // A body up to one part is read whole, as the client would anyway, and sent in one PUT to its key.
+      const head: Buffer[] = [];
+      let headBytes = 0;
+      while (headBytes <= partSize) {
+        const next = await chunks.next();
+        if (next.done === true) {
+          const measured = metered.result();
+          return await putWhole(key, Buffer.concat(head, headBytes), {
+            key,
+            ...measured,
+            contentType,
+            metadata,
+          });
+        }
+        head.push(next.value);
+        headBytes += next.value.length;
+      }
+      const source = Readable.from(
+        (async function* () {
+          yield* head.splice(0);
+          yield* { [Symbol.asyncIterator]: () => chunks };
+        })(),
+        { objectMode: false },
+      );
+      return await putStaged(
+        key,
+        source,
+        { contentType, metadata, ...(expectedBytes === undefined ? {} : { expectedBytes }) },
+        metered,
+        body,
+      );
+    },
+
+    putBuffer: async (key, body, options: PutBufferOptions) => {
+      assertObjectKey(key);
+      const record: StoredObject = {
+        key,
+        bytes: body.length,
+        sha256: createHash('sha256').update(body).digest('hex'),
+        contentType: checkedContentType(options.contentType, key),
+        metadata: checkedMetadata(options.metadata, key),
+      };
+      return await putWhole(key, body, record);
+    },
+
+    putJson: async (key, value, metadata) => {
+      const text = JSON.stringify(value, null, 2);
+      if (text === undefined) {
+        throw new StorageError('invalid', `${key}: value has no JSON form`, { code: 'InvalidArgument', key });
+      }
+      return await store.putBuffer(key, Buffer.from(`${text}\n`), {
+        contentType: 'application/json',
+        metadata,
+      });
+    },
+
+    stat: async (key) => {
+      const stat = await statObject(key);
+      return stat === undefined ? undefined : recordFromMetadata(key, stat.metaData);
+    },
+
+    exists: async (key) => (await statObject(key)) !== undefined,
+
+    get: getObject,
+
+    hash: async (key, options = {}) => {
+      const stream = await getObject(key);
+      try {
+        return await hashStream(stream, options.signal);
+      } catch (error) {
+        throw s3Failure(error, 'hash', key);
+      }
+    },
+
+    delete: async (key) => {
+      assertObjectKey(key);
+      try {
+        await client.removeObject(bucket, key);
+      } catch (error) {
+        const failure = s3Failure(error, 'delete', key);
+        if (failure.kind !== 'not-found') throw failure;
+      }
+    },
+
+    ensureBucket: async () => {
+      try {
+        if (await client.bucketExists(bucket)) return;
+        await client.makeBucket(bucket, config.region);
+      } catch (error) {
+        // Another process created it between our two calls.
+        if ((error as { code?: unknown }).code === 'BucketAlreadyOwnedByYou') return;
+        throw s3Failure(error, 'create bucket', bucket);
+      }
+    },
+
+    check: async () => {
+      let exists: boolean;
+      try {
+        exists = await client.bucketExists(bucket);
+      } catch (error) {
+        throw s3Failure(error, 'check bucket', bucket);
+      }
+      if (!exists) {
+        throw new StorageError('not-found', `bucket ${bucket} does not exist at ${endpoint.origin}`, {
+          code: 'NoSuchBucket',
+        });
+      }
+    },
+  };
+  return store;
+}
+
+function parseEndpoint(endpoint: string): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch (error) {
+    throw new StorageError('invalid', `S3 endpoint ${JSON.stringify(endpoint)} is not a URL`, {
+      code: 'InvalidConfig',
+      cause: error,
+    });
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    (url.pathname !== '/' && url.pathname !== '')
+  ) {
+    throw new StorageError('invalid', `S3 endpoint must be http(s)://host[:port], not ${endpoint}`, {
+      code: 'InvalidConfig',
+    });
+  }
+  return url;
+}
+
+function newClient(config: S3StoreConfig, endpoint: URL, partSize: number): Client {
+  const useSSL = endpoint.protocol === 'https:';
+  const transport = useSSL ? https : http;
+  const idleTimeoutMs = config.idleTimeoutMs ?? 60_000;
+  try {
+    return new Client({
+      endPoint: endpoint.hostname,
+      port: endpoint.port === '' ? 0 : Number(endpoint.port),
+      useSSL,
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      region: config.region,
+      partSize,
+      pathStyle: true,
+      // The client's own retry turns a 5xx into a bare Error without a code and cannot replay a stream;
+      // retries belong to the job queue, which sees typed errors.
+      retryOptions: { disableRetry: true },
+      // The client has no timeout of its own: a silent server would hold a job forever.
+      transport: {
+        request: ((options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
+          const request = transport.request(options, callback);
+          request.setTimeout(idleTimeoutMs, () => {
+            request.destroy(
+              Object.assign(new Error(`no answer from ${endpoint.host} for ${idleTimeoutMs} ms`), {
+                code: 'ETIMEDOUT',
+              }),
+            );
+          });
+          return request;
+        }) as typeof http.request,
+      },
+    });
+  } catch (error) {
+    throw s3Failure(error, 'configure S3 client for', endpoint.origin);
+  }
+}
+
+function recordHeaders(record: StoredObject): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Content-Type': record.contentType,
+    [SHA256_HEADER]: record.sha256,
+    [BYTES_HEADER]: String(record.bytes),
+  };
+  for (const [name, value] of Object.entries(record.metadata)) headers[`x-amz-meta-${name}`] = value;
+  return headers;
+}
+
+/** The minio client reports user metadata without its `x-amz-meta-` prefix, next to a few headers. */
+function recordFromMetadata(key: string, metaData: Record<string, unknown>): StoredObject {
+  const sha256 = metaData.sha256;
+  const bytes = Number(metaData.bytes);
+  if (
+    typeof sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(sha256) ||
+    !Number.isSafeInteger(bytes) ||
+    bytes < 0
+  ) {
+    throw new StorageError('unrecorded', `object ${key} has no recorded size and SHA-256`, {
+      code: 'Unrecorded',
+      key,
+    });
+  }
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(metaData)) {
+    const lower = name.toLowerCase();
+    if (!isReservedMetadataName(lower) && typeof value === 'string') metadata[lower] = value;
+  }
+  const contentType = metaData['content-type'];
+  return {
+    key,
+    bytes,
+    sha256,
+    contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
+    metadata,
+  };
+}
+
+const CLIENT_SIDE_ERRORS = [
+  InvalidArgumentError,
+  InvalidBucketNameError,
+  InvalidEndpointError,
+  InvalidObjectNameError,
+  InvalidPortError,
+];
+
+function s3Failure(error: unknown, action: string, key: string): StorageError {
+  if (CLIENT_SIDE_ERRORS.some((type) => error instanceof type)) {
+    return new StorageError('invalid', `${action} ${key}: ${(error as Error).message}`, {
+      code: 'InvalidArgument',
+      key,
+      cause: error,
+    });
+  }
+  return toStorageError(error, action, key);
+}
