@@ -7,6 +7,7 @@ import {
   port,
   positiveInt,
   redisEnv,
+  retryEnv,
   storageEnv,
   twilioEnv,
 } from '@recording-vault/config';
@@ -16,14 +17,25 @@ export const workerEnv = envSchema(
   {
     ...logEnv,
     ...redisEnv,
+    ...retryEnv,
     ...twilioEnv,
     ...storageEnv,
     RECORDING_FORMAT: z.enum(['wav', 'mp3']).default('wav'),
     DELETE_FROM_TWILIO: booleanFlag(true),
     /** Seconds to keep a recording at Twilio after it is archived; 0 deletes at once. */
     PURGE_DELAY: z.coerce.number().int().nonnegative().default(0),
+    /** Recordings in flight in this process. */
     WORKER_CONCURRENCY: positiveInt(8),
+    /** Recordings in flight across every worker process: Twilio's concurrency limit is per account. */
+    TWILIO_MAX_CONCURRENCY: positiveInt(16),
+    /** Archive jobs started per second across every worker (each makes up to three Twilio requests); 0 = no limit. */
+    ARCHIVE_RATE_LIMIT: z.coerce.number().int().nonnegative().default(0),
+    /** On SIGTERM, how long active jobs may run on before they are cancelled and left for another worker. */
+    SHUTDOWN_GRACE_SECONDS: positiveInt(60),
+    /** A killed worker's jobs are taken up by another after about this long. */
+    JOB_LOCK_SECONDS: positiveInt(30),
     WORKER_METRICS_PORT: port(9464),
+    WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   },
   checkTwilioEnv,
   checkStorageEnv,

@@ -1,11 +1,85 @@
-import { loadConfigOrExit, redisSettings, storageSettings } from '@recording-vault/config';
+import { once } from 'node:events';
+import {
+  loadConfigOrExit,
+  redisSettings,
+  retryPolicy,
+  storageSettings,
+  twilioSettings,
+} from '@recording-vault/config';
+import { workerConnection } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
+import { createStore } from '@recording-vault/storage';
+import { createMediaDownloader } from '@recording-vault/twilio';
 import { workerEnv } from './config.ts';
+import { createWorkerMetrics, serveMetrics } from './metrics.ts';
+import { createTwilioAccounts } from './twilio-accounts.ts';
+import { createWorkers } from './workers.ts';
 
 const env = loadConfigOrExit(workerEnv, process.env, 'worker');
 const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
 const redis = redisSettings(env);
+const twilio = twilioSettings(env);
+const storage = storageSettings(env);
+
+const metrics = createWorkerMetrics();
+const observe = (status: number | 'error', kind: 'rest' | 'media') =>
+  metrics.twilioResponses.inc({ kind, status: String(status) });
+const store = createStore(storage);
+await store.ensureBucket();
+
+const connection = workerConnection(redis.url);
+connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error; waiting for Redis'));
+const media = createMediaDownloader({ baseUrl: twilio.baseUrl, onResponse: observe });
+const vault = await createWorkers({
+  connection,
+  prefix: redis.prefix,
+  logger,
+  metrics,
+  accounts: createTwilioAccounts(twilio, observe),
+  media,
+  store,
+  settings: {
+    format: env.RECORDING_FORMAT,
+    deleteFromTwilio: env.DELETE_FROM_TWILIO,
+    purgeDelayMs: env.PURGE_DELAY * 1000,
+  },
+  concurrency: env.WORKER_CONCURRENCY,
+  globalConcurrency: env.TWILIO_MAX_CONCURRENCY,
+  jobsPerSecond: env.ARCHIVE_RATE_LIMIT,
+  retryPolicy: retryPolicy(env),
+  lockDurationMs: env.JOB_LOCK_SECONDS * 1000,
+});
+metrics.queues.push(vault.queues.archive, vault.queues.purge);
+
+let stopping = false;
+const metricsServer = serveMetrics(metrics, () => !stopping);
+metricsServer.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST);
+await once(metricsServer, 'listening');
 logger.info(
-  { queuePrefix: redis.prefix, storage: storageSettings(env).driver, concurrency: env.WORKER_CONCURRENCY },
-  'worker configured',
+  {
+    storage: store.location,
+    format: env.RECORDING_FORMAT,
+    deleteFromTwilio: env.DELETE_FROM_TWILIO,
+    purgeDelaySeconds: env.PURGE_DELAY,
+    concurrency: env.WORKER_CONCURRENCY,
+    metrics: metricsServer.address(),
+  },
+  'worker started',
 );
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info(
+    { signal, graceSeconds: env.SHUTDOWN_GRACE_SECONDS },
+    'shutting down: no new jobs, finishing active ones',
+  );
+  await vault.close(env.SHUTDOWN_GRACE_SECONDS * 1000);
+  await media.close();
+  metricsServer.close();
+  await connection.quit().catch(() => connection.disconnect());
+  logger.info('stopped');
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,218 @@
+import { Transform } from 'node:stream';
+import type { ArchiveJob, PurgeJob } from '@recording-vault/contract';
+import {
+  type ObjectStore,
+  recordingObjectKey,
+  type StoredObject,
+  sidecarKey,
+} from '@recording-vault/storage';
+import { isTwilioNotFound, type MediaDownloader, type RecordingResource } from '@recording-vault/twilio';
+import { ImpossibleJobError, RecordingNotReadyError } from './failures.ts';
+import type { TwilioAccount } from './twilio-accounts.ts';
+import { deleteAfterVerifying } from './verified-delete.ts';
+
+export interface ArchiveSettings {
+  format: 'wav' | 'mp3';
+  deleteFromTwilio: boolean;
+  /** 0 deletes at once; otherwise a purge job deletes after this delay. */
+  purgeDelayMs: number;
+}
+
+export interface ArchiveDeps {
+  accounts: ReadonlyMap<string, TwilioAccount>;
+  media: MediaDownloader;
+  store: ObjectStore;
+  settings: ArchiveSettings;
+  schedulePurge(job: PurgeJob, delayMs: number): Promise<void>;
+}
+
+/** What the job reports back while it runs. */
+export interface ArchiveRun {
+  signal?: AbortSignal | undefined;
+  /** Keeps the storage key with the job, so a retry after the delete can still find the copy. */
+  rememberKey(key: string): Promise<void>;
+  /** A line for the operator, shown in the dashboard. */
+  note(line: string): Promise<void>;
+  /** Bytes downloaded so far. */
+  progress(bytes: number): void;
+  /** Times each step, for metrics. */
+  step<T>(name: 'lookup' | 'download' | 'sidecar' | 'verify-delete', work: () => Promise<T>): Promise<T>;
+}
+
+export type ArchiveResult =
+  | {
+      outcome: 'archived';
+      key: string;
+      bytes: number;
+      sha256: string;
+      twilio: 'deleted' | 'already-gone' | 'kept' | 'delete-scheduled';
+    }
+  | { outcome: 'already-archived'; key: string }
+  | { outcome: 'skipped'; reason: string };
+
+const notReady = new Set(['processing', 'in-progress', 'paused', 'stopped']);
+const nothingToArchive = new Set(['absent', 'failed']);
+
+/**
+ * One recording, start to end: look it up, store it unless a verified copy is there, write its sidecar,
+ * then delete it at Twilio only after the stored bytes were read back and matched. Every step is safe to
+ * run again after a crash at any point.
+ */
+export function createArchiver(deps: ArchiveDeps) {
+  const { store, settings } = deps;
+
+  return async function archiveRecording(job: ArchiveJob, run: ArchiveRun): Promise<ArchiveResult> {
+    const account = deps.accounts.get(job.accountSid);
+    if (!account) throw new ImpossibleJobError(`account ${job.accountSid} is not configured in this worker`);
+
+    // 1. Look it up.
+    const recording = await run.step('lookup', () => lookUp(account, job.recordingSid));
+    if (recording === 'gone') {
+      const key = job.archiveKey ?? keyFromCallback(job, settings.format);
+      const copy = key ? await store.stat(key) : undefined;
+      if (copy) return { outcome: 'already-archived', key: copy.key };
+      throw new ImpossibleJobError('the recording vanished at Twilio before it was archived');
+    }
+    if (notReady.has(recording.status)) throw new RecordingNotReadyError(recording.status);
+    if (nothingToArchive.has(recording.status)) {
+      return {
+        outcome: 'skipped',
+        reason: `recording is ${recording.status} (error ${recording.error_code ?? 'none'})`,
+      };
+    }
+    if (recording.status !== 'completed')
+      throw new ImpossibleJobError(`unexpected recording status ${recording.status}`);
+
+    const key = keyFor(recording, settings.format);
+    if (job.archiveKey !== key) await run.rememberKey(key);
+    const channels = recording.channels === 2 ? 2 : 1;
+
+    // 2. Skip what is done: a copy whose size and hash were recorded when it was written.
+    let copy = await store.stat(key);
+    if (copy) {
+      await run.note(`already stored: ${key} (${copy.bytes} bytes, sha256 ${copy.sha256})`);
+    } else {
+      // 3. Download and store in one stream.
+      copy = await run.step('download', () => downloadAndStore(account, recording, key, channels, run));
+      await run.note(`stored ${key}: ${copy.bytes} bytes, sha256 ${copy.sha256}`);
+    }
+
+    // 4. The metadata sidecar, before anything is deleted.
+    await run.step('sidecar', () => store.putJson(sidecarKey(key), sidecar(job, recording, copy, channels)));
+
+    // 5. Verify and delete.
+    const target = { key, bytes: copy.bytes, sha256: copy.sha256 };
+    if (!settings.deleteFromTwilio) return { outcome: 'archived', ...target, twilio: 'kept' };
+    if (settings.purgeDelayMs > 0) {
+      await deps.schedulePurge(
+        { accountSid: job.accountSid, recordingSid: job.recordingSid, ...target },
+        settings.purgeDelayMs,
+      );
+      await run.note(`delete at Twilio scheduled in ${settings.purgeDelayMs / 1000} s`);
+      return { outcome: 'archived', ...target, twilio: 'delete-scheduled' };
+    }
+    const deleted = await run.step('verify-delete', () =>
+      deleteAfterVerifying(store, account.rest, job.recordingSid, target, {
+        signal: run.signal,
+        onMismatch: 'remove-copy',
+      }),
+    );
+    await run.note(`verified ${key} and deleted the recording at Twilio (${deleted})`);
+    return { outcome: 'archived', ...target, twilio: deleted };
+  };
+
+  async function downloadAndStore(
+    account: TwilioAccount,
+    recording: RecordingResource,
+    key: string,
+    channels: 1 | 2,
+    run: ArchiveRun,
+  ): Promise<StoredObject> {
+    const media = await deps.media.download(account.credentials, recording.sid, {
+      format: settings.format,
+      channels,
+      signal: run.signal,
+    });
+    let seen = 0;
+    const counted = media.body.pipe(
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          seen += chunk.length;
+          run.progress(seen);
+          done(null, chunk);
+        },
+      }),
+    );
+    media.body.once('error', (error) => counted.destroy(error));
+    return await store.put(key, counted, {
+      contentType: media.contentType,
+      ...(media.contentLength === undefined ? {} : { expectedBytes: media.contentLength }),
+      metadata: {
+        'recording-sid': recording.sid,
+        'account-sid': recording.account_sid,
+        channels: String(channels),
+      },
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
+  }
+}
+
+async function lookUp(account: TwilioAccount, recordingSid: string): Promise<RecordingResource | 'gone'> {
+  try {
+    const recording = await account.rest.fetchRecording(recordingSid);
+    return recording.status === 'deleted' ? 'gone' : recording;
+  } catch (error) {
+    if (isTwilioNotFound(error)) return 'gone';
+    throw error;
+  }
+}
+
+function keyFor(recording: RecordingResource, format: 'wav' | 'mp3'): string {
+  const callSid = recording.call_sid || recording.conference_sid;
+  const startedAt = recording.start_time ?? recording.date_created;
+  if (!callSid || !startedAt) {
+    throw new ImpossibleJobError(
+      'Twilio returned the recording without a call or conference SID, or without a start time',
+    );
+  }
+  return recordingObjectKey({
+    accountSid: recording.account_sid,
+    callSid,
+    recordingSid: recording.sid,
+    startTime: new Date(startedAt),
+    format,
+  });
+}
+
+/** Where a copy made from this callback would be, for a recording Twilio no longer knows. */
+function keyFromCallback(job: ArchiveJob, format: 'wav' | 'mp3'): string | undefined {
+  const callSid = job.callSid ?? job.callback?.conferenceSid;
+  const startTime = job.callback?.startTime;
+  if (!callSid || !startTime) return undefined;
+  return recordingObjectKey({
+    accountSid: job.accountSid,
+    callSid,
+    recordingSid: job.recordingSid,
+    startTime: new Date(startTime),
+    format,
+  });
+}
+
+function sidecar(job: ArchiveJob, recording: RecordingResource, copy: StoredObject, channels: 1 | 2) {
+  return {
+    // Everything Twilio said, encryption_details included: without them an encrypted recording can never
+    // be decrypted once Twilio has deleted it.
+    recording,
+    callback: job.callback ?? null,
+    archive: {
+      key: copy.key,
+      bytes: copy.bytes,
+      sha256: copy.sha256,
+      contentType: copy.contentType,
+      format: copy.key.endsWith('.mp3') ? 'mp3' : 'wav',
+      channels,
+      origin: job.origin,
+      archivedAt: new Date().toISOString(),
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { StorageError } from '@recording-vault/storage';
+import { TwilioApiError } from '@recording-vault/twilio';
+import { ZodError } from 'zod';
+
+/** The job can never succeed as it stands: fail it at once with this reason, no retries. */
+export class ImpossibleJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImpossibleJobError';
+  }
+}
+
+/** Twilio has not finished the recording yet: look again later, without using up an attempt. */
+export class RecordingNotReadyError extends Error {
+  readonly status: string;
+
+  constructor(status: string) {
+    super(`recording is ${status} at Twilio; trying again later`);
+    this.name = 'RecordingNotReadyError';
+    this.status = status;
+  }
+}
+
+/** The stored bytes did not match what was downloaded; the bad copy was removed and the job retries. */
+export class CopyMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CopyMismatchError';
+  }
+}
+
+export type FailureDecision =
+  /** Retry with the job's exponential backoff, using up an attempt. */
+  | { action: 'retry'; reason: string }
+  /** Fail for good, with a reason an operator can read in the dashboard. */
+  | { action: 'fail'; reason: string }
+  /** Pause the queue for every worker (Twilio's limit is per account), without using up an attempt. */
+  | { action: 'rate-limit'; reason: string; delayMs: number | undefined }
+  /** Come back later without using up an attempt. */
+  | { action: 'later'; reason: string };
+
+/**
+ * The one place where a failure becomes a retry decision, by error type, never by message text. A media
+ * body that failed inside a storage write is judged by its cause, the Twilio error.
+ */
+export function decideFailure(error: unknown): FailureDecision {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof ImpossibleJobError) return { action: 'fail', reason };
+  if (error instanceof ZodError)
+    return { action: 'fail', reason: `invalid job data: ${error.issues[0]?.message}` };
+  if (error instanceof RecordingNotReadyError) return { action: 'later', reason };
+  if (error instanceof CopyMismatchError) return { action: 'retry', reason };
+  if (error instanceof StorageError && error.kind === 'source-failed' && error.cause !== undefined) {
+    return decideFailure(error.cause);
+  }
+  if (error instanceof TwilioApiError) {
+    if (error.kind === 'rate-limited') return { action: 'rate-limit', reason, delayMs: error.retryAfterMs };
+    return { action: error.retryable ? 'retry' : 'fail', reason };
+  }
+  if (error instanceof StorageError) return { action: error.retryable ? 'retry' : 'fail', reason };
+  // Unknown failures are retried: a bug shows up as a job failing all its attempts, not a lost recording.
+  return { action: 'retry', reason };
+}

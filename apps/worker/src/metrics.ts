@@ -1,0 +1,97 @@
+import { createServer, type Server } from 'node:http';
+import type { Queue } from 'bullmq';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+export function createWorkerMetrics(queues: Queue[] = []) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'rv_worker_' });
+  const registers = [registry];
+  const queueJobs = new Gauge({
+    name: 'rv_worker_queue_jobs',
+    help: 'Jobs per queue and state, read from Redis at scrape time.',
+    labelNames: ['queue', 'state'] as const,
+    registers,
+    async collect() {
+      for (const queue of queues) {
+        const counts = await queue.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'failed',
+          'completed',
+          'prioritized',
+        );
+        for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+      }
+    },
+  });
+  const oldestWaiting = new Gauge({
+    name: 'rv_worker_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting in each queue (0 when none waits).',
+    labelNames: ['queue'] as const,
+    registers,
+    async collect() {
+      for (const queue of queues) {
+        const [oldest] = await queue.getWaiting(-1, -1);
+        this.set({ queue: queue.name }, oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
+      }
+    },
+  });
+  return {
+    registry,
+    /** Queues whose depth is reported; filled in once the workers exist. */
+    queues,
+    queueJobs,
+    oldestWaiting,
+    recordings: new Counter({
+      name: 'rv_worker_recordings_total',
+      help: 'Recordings finished by this worker, by outcome (archived, already-archived, skipped, failed).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    failures: new Counter({
+      name: 'rv_worker_failures_total',
+      help: 'Failed attempts, by what was decided (retry, fail, rate-limit, later) and the error type.',
+      labelNames: ['action', 'error'] as const,
+      registers,
+    }),
+    bytes: new Counter({ name: 'rv_worker_archived_bytes_total', help: 'Bytes stored.', registers }),
+    steps: new Histogram({
+      name: 'rv_worker_step_duration_seconds',
+      help: 'Time spent in each step of the archive pipeline.',
+      labelNames: ['step'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600],
+      registers,
+    }),
+    twilioResponses: new Counter({
+      name: 'rv_worker_twilio_responses_total',
+      help: 'Responses from Twilio by request kind and HTTP status (error: no response).',
+      labelNames: ['kind', 'status'] as const,
+      registers,
+    }),
+  };
+}
+
+/** /metrics for Prometheus and /healthz for the orchestrator, on their own small server. */
+export function serveMetrics(metrics: WorkerMetrics, isHealthy: () => boolean): Server {
+  return createServer(async (req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      try {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+      } catch {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('metrics unavailable: redis unreachable\n');
+      }
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/healthz') {
+      const healthy = isHealthy();
+      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: healthy ? 'ok' : 'stopping' }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+  });
+}

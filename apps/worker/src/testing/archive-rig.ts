@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type ArchiveJob,
+  archiveJobId,
+  archiveJobOptions,
+  QueueName,
+  workerConnection,
+} from '@recording-vault/contract';
+import { createLogger } from '@recording-vault/logger';
+import { createFolderStore, createS3Store, type ObjectStore, sidecarKey } from '@recording-vault/storage';
+import {
+  type EmulatorAccount,
+  type RecordingInput,
+  type RecordingResource,
+  type RedisTestServer,
+  type S3TestServer,
+  startRedisServer,
+  startS3Server,
+  startTwilioEmulator,
+  type TwilioEmulator,
+  testQueuePrefix,
+} from '@recording-vault/testkit';
+import { createMediaDownloader } from '@recording-vault/twilio';
+import { type Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ArchiveSettings } from '../archive-recording.ts';
+import { createWorkerMetrics } from '../metrics.ts';
+import { createTwilioAccounts } from '../twilio-accounts.ts';
+import { createWorkers, type VaultWorkers } from '../workers.ts';
+
+export const testRetryPolicy = { attempts: 6, backoffMs: 50, keepCompletedSeconds: 3600 };
+
+export interface ArchiveRig {
+  redis: RedisTestServer;
+  emulator: TwilioEmulator;
+  account: EmulatorAccount;
+  s3: S3TestServer | undefined;
+  store: ObjectStore;
+  prefix: string;
+  queue: Queue;
+  /** Starts a worker in this process with the given settings. */
+  startWorker(
+    settings?: Partial<ArchiveSettings>,
+    options?: { lockDurationMs?: number },
+  ): Promise<VaultWorkers>;
+  addRecording(input: Omit<RecordingInput, 'accountSid'>): RecordingResource;
+  enqueue(recording: RecordingResource, extra?: Partial<ArchiveJob>): Promise<void>;
+  /** Waits until the recording's archive job is completed or failed. */
+  settle(recordingSid: string, timeoutMs?: number): Promise<Job>;
+  close(): Promise<void>;
+}
+
+export async function startArchiveRig(options: {
+  driver: 's3' | 'folder';
+  partSize?: number;
+}): Promise<ArchiveRig> {
+  const redis = await startRedisServer({ appendOnly: true, appendFsync: 'always' });
+  const emulator = await startTwilioEmulator();
+  const account = emulator.addAccount();
+  let s3: S3TestServer | undefined;
+  let dir: string | undefined;
+  let store: ObjectStore;
+  if (options.driver === 's3') {
+    s3 = await startS3Server({ buckets: ['recordings'] });
+    store = createS3Store({
+      endpoint: s3.endpoint,
+      accessKey: s3.accessKey,
+      secretKey: s3.secretKey,
+      bucket: 'recordings',
+      region: s3.region,
+      ...(options.partSize ? { partSize: options.partSize } : {}),
+      idleTimeoutMs: 5_000,
+    });
+  } else {
+    dir = await mkdtemp(join(tmpdir(), 'rv-store-'));
+    store = createFolderStore({ dir });
+    await store.ensureBucket();
+  }
+  const { prefix, cleanup } = testQueuePrefix(redis.url);
+  const connections: Redis[] = [];
+  const connect = () => {
+    const connection = workerConnection(redis.url);
+    connection.on('error', () => {});
+    connections.push(connection);
+    return connection;
+  };
+  const queue = new Queue(QueueName.archive, { connection: connect(), prefix });
+  queue.on('error', () => {});
+  const workers: VaultWorkers[] = [];
+  const media = createMediaDownloader({
+    baseUrl: emulator.baseUrl,
+    idleTimeoutMs: 5_000,
+    connectTimeoutMs: 2_000,
+  });
+
+  return {
+    redis,
+    emulator,
+    account,
+    s3,
+    store,
+    prefix,
+    queue,
+    async startWorker(settings = {}, workerOptions = {}) {
+      const vault = await createWorkers({
+        connection: connect(),
+        prefix,
+        logger: createLogger({ name: 'worker', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+        metrics: createWorkerMetrics(),
+        accounts: createTwilioAccounts({
+          baseUrl: emulator.baseUrl,
+          accounts: [{ accountSid: account.accountSid, authTokens: [account.authToken] }],
+        }),
+        media,
+        store,
+        settings: { format: 'wav', deleteFromTwilio: true, purgeDelayMs: 0, ...settings },
+        concurrency: 4,
+        globalConcurrency: 16,
+        jobsPerSecond: 0,
+        retryPolicy: testRetryPolicy,
+        notReadyDelayMs: 100,
+        rateLimitBaseMs: 50,
+        ...(workerOptions.lockDurationMs ? { lockDurationMs: workerOptions.lockDurationMs } : {}),
+      });
+      workers.push(vault);
+      return vault;
+    },
+    addRecording(input) {
+      return emulator.addRecording({ accountSid: account.accountSid, ...input });
+    },
+    async enqueue(recording, extra = {}) {
+      const data: ArchiveJob = {
+        accountSid: recording.account_sid,
+        recordingSid: recording.sid,
+        callSid: recording.call_sid,
+        origin: 'callback',
+        ...extra,
+      };
+      await queue.add(QueueName.archive, data, {
+        ...archiveJobOptions(testRetryPolicy),
+        jobId: archiveJobId(recording.sid),
+      });
+    },
+    async settle(recordingSid, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const state = await queue.getJobState(archiveJobId(recordingSid));
+        if (state === 'completed' || state === 'failed') {
+          // Read after the state: a job read before it settled has no result yet.
+          const job = await queue.getJob(archiveJobId(recordingSid));
+          if (job) return job;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const job = await queue.getJob(archiveJobId(recordingSid));
+      throw new Error(
+        `job for ${recordingSid} did not settle: ${await job?.getState()} ${job?.failedReason ?? ''}`,
+      );
+    },
+    async close() {
+      await Promise.all(workers.map((vault) => vault.close(1_000)));
+      await queue.close();
+      await media.close();
+      await cleanup().catch(() => {});
+      for (const connection of connections) connection.disconnect();
+      await emulator.close();
+      await s3?.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+      await redis.close();
+    },
+  };
+}
+
+/** Where the worker stores a recording, by the same rule it uses. */
+export function keyOf(recording: RecordingResource, format: 'wav' | 'mp3' = 'wav'): string {
+  const day = new Date(recording.start_time);
+  const date = `${day.getUTCFullYear()}/${String(day.getUTCMonth() + 1).padStart(2, '0')}/${String(day.getUTCDate()).padStart(2, '0')}`;
+  return `${recording.account_sid}/${date}/${recording.call_sid}/${recording.sid}.${format}`;
+}
+
+export async function readJson(store: ObjectStore, key: string): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.get(sidecarKey(key))) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * The rule, checked from the outside: every DELETE the emulator answered 204 came after a stored copy
+ * whose bytes equal what the emulator serves for that recording.
+ */
+export async function assertEveryDeleteWasSafe(
+  rig: ArchiveRig,
+  format: 'wav' | 'mp3' = 'wav',
+): Promise<number> {
+  const deletes = rig.emulator.requests.filter((r) => r.route === 'delete' && r.status === 204);
+  for (const request of deletes) {
+    const sid = request.recordingSid as string;
+    const recording = rig.emulator.recording(sid) as RecordingResource;
+    const expected = await rig.emulator.expectedMedia(sid, {
+      format,
+      channels: recording.channels === 2 ? 2 : 1,
+    });
+    const stored = await rig.store.hash(keyOf(recording, format));
+    if (stored.bytes !== expected.bytes || stored.sha256 !== expected.sha256) {
+      throw new Error(`recording ${sid} was deleted at Twilio without a matching copy in storage`);
+    }
+  }
+  return deletes.length;
+}
+
+export function sha256(buffer: Buffer): string {
+  return createHash('sha256').update(buffer).digest('hex');
+}

@@ -1,0 +1,38 @@
+import type { ObjectStore } from '@recording-vault/storage';
+import type { TwilioRestClient } from '@recording-vault/twilio';
+import { CopyMismatchError, ImpossibleJobError } from './failures.ts';
+
+export interface StoredCopy {
+  key: string;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * The only path to a DELETE at Twilio. Right before it, the stored object is read back and hashed; the
+ * delete happens only when its byte count and SHA-256 equal those of the download.
+ */
+export async function deleteAfterVerifying(
+  store: ObjectStore,
+  twilio: TwilioRestClient,
+  recordingSid: string,
+  copy: StoredCopy,
+  options: { signal?: AbortSignal | undefined; onMismatch: 'remove-copy' | 'keep-copy' },
+): Promise<'deleted' | 'already-gone'> {
+  const actual = await store.hash(copy.key, options.signal ? { signal: options.signal } : {});
+  if (actual.bytes !== copy.bytes || actual.sha256 !== copy.sha256) {
+    const found = `${actual.bytes} bytes, sha256 ${actual.sha256}`;
+    const expected = `${copy.bytes} bytes, sha256 ${copy.sha256}`;
+    if (options.onMismatch === 'keep-copy') {
+      throw new ImpossibleJobError(
+        `stored copy ${copy.key} no longer matches the archived recording (${found}, expected ${expected}); the recording is kept at Twilio`,
+      );
+    }
+    // Removing the bad copy makes the retry download the recording again instead of trusting it.
+    await store.delete(copy.key);
+    throw new CopyMismatchError(
+      `stored copy did not match the download (${found}, expected ${expected}); it was removed and the recording is kept at Twilio`,
+    );
+  }
+  return await twilio.deleteRecording(recordingSid);
+}

@@ -1,0 +1,232 @@
+import {
+  ArchiveJob,
+  archiveJobOptions,
+  defaultRetryPolicy,
+  PurgeJob,
+  purgeJobId,
+  QueueName,
+  type RetryPolicy,
+} from '@recording-vault/contract';
+import type { Logger } from '@recording-vault/logger';
+import { StorageError } from '@recording-vault/storage';
+import { TwilioApiError } from '@recording-vault/twilio';
+import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type ArchiveDeps, type ArchiveResult, createArchiver } from './archive-recording.ts';
+import { decideFailure } from './failures.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { deleteAfterVerifying } from './verified-delete.ts';
+
+export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
+  /** A connection with `maxRetriesPerRequest: null`: workers wait for Redis rather than drop work. */
+  connection: Redis;
+  prefix: string;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  /** Jobs in flight in this process. */
+  concurrency: number;
+  /** Jobs in flight across every worker process. */
+  globalConcurrency: number;
+  /** Archive jobs started per second across every worker; 0 for no limit. */
+  jobsPerSecond: number;
+  retryPolicy?: RetryPolicy;
+  /** How long to wait before looking again at a recording Twilio is still processing. */
+  notReadyDelayMs?: number;
+  /** Base of the backoff when Twilio answers 429 without Retry-After. */
+  rateLimitBaseMs?: number;
+  /**
+   * How long a job stays locked to its worker without a heartbeat; a killed worker's jobs are taken up by
+   * another after about this long. Default 30 s.
+   */
+  lockDurationMs?: number;
+}
+
+export interface VaultWorkers {
+  queues: { archive: Queue; purge: Queue };
+  workers: Worker[];
+  /** Stops taking jobs; active ones get `graceMs` to finish, then are cancelled (they retry elsewhere). */
+  close(graceMs: number): Promise<void>;
+}
+
+export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
+  const { connection, prefix, logger, metrics } = deps;
+  const policy = deps.retryPolicy ?? defaultRetryPolicy;
+  const archiveQueue = new Queue(QueueName.archive, { connection, prefix });
+  const purgeQueue = new Queue(QueueName.purge, { connection, prefix });
+  for (const queue of [archiveQueue, purgeQueue])
+    queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
+  // Twilio's concurrency limit is per account and shared by every worker process: enforce it in Redis.
+  await archiveQueue.setGlobalConcurrency(deps.globalConcurrency);
+  await purgeQueue.setGlobalConcurrency(deps.globalConcurrency);
+
+  const archive = createArchiver({
+    ...deps,
+    async schedulePurge(job, delayMs) {
+      await purgeQueue.add(QueueName.purge, job, {
+        ...archiveJobOptions(policy),
+        jobId: purgeJobId(job.recordingSid),
+        delay: delayMs,
+      });
+    },
+  });
+
+  let consecutiveRateLimits = 0;
+  /** Turns a failure into what BullMQ should do with the job: the one place retries are decided. */
+  async function fail(
+    error: unknown,
+    job: Job,
+    token: string | undefined,
+    queue: Queue,
+    log: Logger,
+  ): Promise<Error> {
+    const decision = decideFailure(error);
+    metrics.failures.inc({ action: decision.action, error: errorType(error) });
+    log.warn({ err: error, action: decision.action }, `attempt failed: ${decision.reason}`);
+    await job.log(`${decision.action}: ${decision.reason}`).catch(() => {});
+    switch (decision.action) {
+      case 'fail':
+        metrics.recordings.inc({ outcome: 'failed' });
+        return new UnrecoverableError(decision.reason);
+      case 'rate-limit': {
+        consecutiveRateLimits++;
+        const base = deps.rateLimitBaseMs ?? 1_000;
+        const backoff = base * 2 ** Math.min(consecutiveRateLimits - 1, 6) * (0.5 + Math.random());
+        await queue.rateLimit(decision.delayMs ?? backoff);
+        return new RateLimitError();
+      }
+      case 'later':
+        await job.moveToDelayed(Date.now() + (deps.notReadyDelayMs ?? 15_000), token);
+        return new DelayedError();
+      default:
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) metrics.recordings.inc({ outcome: 'failed' });
+        return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  const workerOptions = {
+    connection,
+    prefix,
+    concurrency: deps.concurrency,
+    // Every step is idempotent, so a job whose worker died is simply run again by another one.
+    maxStalledCount: 10,
+    lockDuration: deps.lockDurationMs ?? 30_000,
+    stalledInterval: deps.lockDurationMs ?? 30_000,
+    // Delays for rate limits and unfinished recordings do not use up attempts; this caps such loops.
+    maxStartedAttempts: 500,
+  };
+
+  const archiveWorker = new Worker<ArchiveJob, ArchiveResult>(
+    QueueName.archive,
+    async (job, token, signal) => {
+      const parsed = ArchiveJob.safeParse(job.data);
+      if (!parsed.success)
+        throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
+      const data = parsed.data;
+      const log = logger.child({
+        queue: QueueName.archive,
+        jobId: job.id,
+        recordingSid: data.recordingSid,
+        attempt: job.attemptsMade + 1,
+      });
+      let lastProgress = 0;
+      try {
+        const result = await archive(data, {
+          signal,
+          async rememberKey(archiveKey) {
+            await job.updateData({ ...data, archiveKey });
+          },
+          async note(line) {
+            log.info(line);
+            await job.log(line);
+          },
+          progress(bytes) {
+            // Every 4 MiB: enough for a live view, not a Redis write per chunk.
+            if (bytes - lastProgress < 4 * 1024 * 1024) return;
+            lastProgress = bytes;
+            job.updateProgress({ bytes }).catch(() => {});
+          },
+          async step(name, work) {
+            const end = metrics.steps.startTimer({ step: name });
+            try {
+              return await work();
+            } finally {
+              end();
+            }
+          },
+        });
+        consecutiveRateLimits = 0;
+        metrics.recordings.inc({ outcome: result.outcome });
+        if (result.outcome === 'archived') metrics.bytes.inc(result.bytes);
+        log.info({ result }, `recording ${result.outcome}`);
+        return result;
+      } catch (error) {
+        throw await fail(error, job, token, archiveQueue, log);
+      }
+    },
+    {
+      ...workerOptions,
+      ...(deps.jobsPerSecond > 0 ? { limiter: { max: deps.jobsPerSecond, duration: 1_000 } } : {}),
+    },
+  );
+
+  const purgeWorker = new Worker<PurgeJob>(
+    QueueName.purge,
+    async (job, token, signal) => {
+      const parsed = PurgeJob.safeParse(job.data);
+      if (!parsed.success)
+        throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
+      const data = parsed.data;
+      const log = logger.child({
+        queue: QueueName.purge,
+        jobId: job.id,
+        recordingSid: data.recordingSid,
+        attempt: job.attemptsMade + 1,
+      });
+      try {
+        const account = deps.accounts.get(data.accountSid);
+        if (!account)
+          throw new UnrecoverableError(`account ${data.accountSid} is not configured in this worker`);
+        // Re-verifies: the copy may have changed or gone during the grace period.
+        const deleted = await deleteAfterVerifying(deps.store, account.rest, data.recordingSid, data, {
+          signal,
+          onMismatch: 'keep-copy',
+        });
+        await job.log(`verified ${data.key} and deleted the recording at Twilio (${deleted})`);
+        log.info({ deleted }, 'recording deleted at Twilio after the purge delay');
+        return { twilio: deleted };
+      } catch (error) {
+        if (error instanceof UnrecoverableError) throw error;
+        throw await fail(error, job, token, purgeQueue, log);
+      }
+    },
+    workerOptions,
+  );
+
+  const workers = [archiveWorker, purgeWorker];
+  for (const worker of workers) {
+    worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+  }
+
+  return {
+    queues: { archive: archiveQueue, purge: purgeQueue },
+    workers,
+    async close(graceMs) {
+      const cancel = setTimeout(() => {
+        logger.warn('grace period over: cancelling active jobs; another worker will take them up');
+        for (const worker of workers) worker.cancelAllJobs('worker shutting down');
+      }, graceMs);
+      try {
+        await Promise.all(workers.map((worker) => worker.close()));
+      } finally {
+        clearTimeout(cancel);
+      }
+      await Promise.all([archiveQueue.close(), purgeQueue.close()]);
+    },
+  };
+}
+
+function errorType(error: unknown): string {
+  if (error instanceof TwilioApiError) return `twilio:${error.kind}`;
+  if (error instanceof StorageError) return `storage:${error.kind}`;
+  return error instanceof Error ? error.name : 'unknown';
+}
