@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { archiveJobId } from '@recording-vault/contract';
+import { freePort } from '@recording-vault/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ArchiveRig, assertEveryDeleteWasSafe, keyOf, startArchiveRig } from './testing/archive-rig.ts';
+
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+function startWorkerProcess(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--conditions=source', main], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
+
+async function rigEnv(rig: ArchiveRig): Promise<Record<string, string>> {
+  if (!rig.s3) throw new Error('the process tests use the S3 driver');
+  return {
+    REDIS_URL: rig.redis.url,
+    QUEUE_PREFIX: rig.prefix,
+    TWILIO_ACCOUNT_SID: rig.account.accountSid,
+    TWILIO_AUTH_TOKEN: rig.account.authToken,
+    TWILIO_API_BASE_URL: rig.emulator.baseUrl,
+    S3_ENDPOINT: rig.s3.endpoint,
+    S3_ACCESS_KEY: rig.s3.accessKey,
+    S3_SECRET_KEY: rig.s3.secretKey,
+    S3_BUCKET: 'recordings',
+    WORKER_METRICS_PORT: String(await freePort()),
+    WORKER_METRICS_HOST: '127.0.0.1',
+    JOB_LOCK_SECONDS: '2',
+    JOB_BACKOFF_MS: '50',
+  };
+}
+
+async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('worker process', () => {
+  let rig: ArchiveRig | undefined;
+  let child: ChildProcess | undefined;
+  afterEach(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await rig?.close();
+    rig = undefined;
+  });
+
+  it('refuses to start on a bad configuration, naming every bad variable', async () => {
+    child = startWorkerProcess({
+      TWILIO_ACCOUNT_SID: 'nope',
+      S3_ENDPOINT: 'http://minio:9000',
+      RECORDING_FORMAT: 'ogg',
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    for (const name of [
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'S3_ACCESS_KEY',
+      'S3_SECRET_KEY',
+      'RECORDING_FORMAT',
+    ]) {
+      expect(stderr).toContain(`${name}:`);
+    }
+  });
+
+  it('killed with SIGKILL mid-upload, its job is finished by another worker, once', async () => {
+    rig = await startArchiveRig({ driver: 's3' });
+    // About 40 MB: a multipart upload that takes a while.
+    const recording = rig.addRecording({ duration: 2_500, channels: 1 });
+    await rig.enqueue(recording);
+    child = startWorkerProcess(await rigEnv(rig));
+    const queue = rig.queue;
+    await waitFor(async () => {
+      const progress = (await queue.getJob(archiveJobId(recording.sid)))?.progress;
+      return typeof progress === 'object' && progress !== null && (progress as { bytes: number }).bytes > 0;
+    }, 'the upload to start');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(rig.emulator.isDeleted(recording.sid)).toBe(false);
+
+    await rig.startWorker({}, { lockDurationMs: 2_000 });
+    const job = await rig.settle(recording.sid, 60_000);
+    expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
+    const expected = await rig.emulator.expectedMedia(recording.sid);
+    expect(await rig.store.hash(keyOf(recording))).toEqual(expected);
+    const deletes = rig.emulator.requests.filter(
+      (r) => r.route === 'delete' && r.recordingSid === recording.sid,
+    );
+    expect(deletes.map((r) => r.status)).toEqual([204]);
+    await assertEveryDeleteWasSafe(rig);
+  });
+
+  it('on SIGTERM, stops taking jobs, lets the active one finish and exits 0', async () => {
+    rig = await startArchiveRig({ driver: 's3' });
+    const active = rig.addRecording({ duration: 1_500, channels: 1 });
+    await rig.enqueue(active);
+    const env = await rigEnv(rig);
+    child = startWorkerProcess(env);
+    await waitFor(async () => (await rig?.queue.getActiveCount()) === 1, 'the job to start');
+    child.kill('SIGTERM');
+    const health = `http://127.0.0.1:${env.WORKER_METRICS_PORT}/healthz`;
+    await waitFor(
+      async () => (await fetch(health).catch(() => undefined))?.status === 503,
+      'the worker to stop',
+    );
+    const waiting = rig.addRecording({ duration: 5, channels: 1 });
+    await rig.enqueue(waiting);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(await rig.queue.getJobState(archiveJobId(active.sid))).toBe('completed');
+    expect(rig.emulator.isDeleted(active.sid)).toBe(true);
+    expect(await rig.queue.getJobState(archiveJobId(waiting.sid))).toBe('waiting');
+    expect(rig.emulator.isDeleted(waiting.sid)).toBe(false);
+  });
+});
