@@ -102,6 +102,24 @@ describe('worker process', () => {
     await assertEveryDeleteWasSafe(rig);
   });
 
+  it('reports what it did on /metrics', async () => {
+    rig = await startArchiveRig({ driver: 's3' });
+    const recording = rig.addRecording({ duration: 4, channels: 1 });
+    await rig.enqueue(recording);
+    const env = await rigEnv(rig);
+    child = startWorkerProcess(env);
+    await rig.settle(recording.sid);
+    const expected = await rig.emulator.expectedMedia(recording.sid);
+    const metrics = await (await fetch(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`)).text();
+    expect(metrics).toContain('rv_worker_recordings_total{outcome="archived"} 1');
+    expect(metrics).toContain(`rv_worker_archived_bytes_total ${expected.bytes}`);
+    expect(metrics).toContain('rv_worker_twilio_responses_total{kind="rest",status="204"} 1');
+    expect(metrics).toContain('rv_worker_twilio_responses_total{kind="media",status="200"} 1');
+    expect(metrics).toContain('rv_worker_queue_jobs{queue="archive",state="completed"} 1');
+    expect(metrics).toMatch(/rv_worker_step_duration_seconds_count\{step="verify-delete"\} 1/);
+    expect(metrics).toContain('rv_worker_oldest_waiting_seconds{queue="archive"} 0');
+  });
+
   it('on SIGTERM, stops taking jobs, lets the active one finish and exits 0', async () => {
     rig = await startArchiveRig({ driver: 's3' });
     const active = rig.addRecording({ duration: 1_500, channels: 1 });
