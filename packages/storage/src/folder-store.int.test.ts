@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFolderStore } from './folder-store.ts';
 import type { ObjectStore } from './object-store.ts';
 import { StorageError } from './storage-error.ts';
+import {
+  digestOf,
+  failingAfter,
+  generated,
+  pseudoRandomChunks,
+  sha256,
+  sha256Of,
+} from './testing/test-bodies.ts';
 
 const MiB = 1024 * 1024;
 const KEY = `AC${'1'.repeat(32)}/2026/03/07/CA${'2'.repeat(32)}/RE${'3'.repeat(32)}.wav`;
@@ -193,53 +200,3 @@ describe('createFolderStore', () => {
     await missing.check();
   });
 });
-
-/** Deterministic pseudo-random bytes (xorshift32), produced lazily in 64 KiB chunks. */
-function* pseudoRandomChunks(size: number, seed: number): Generator<Buffer> {
-  let state = seed * 0x9e3779b9 || 1;
-  for (let offset = 0; offset < size; offset += 64 * 1024) {
-    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, size - offset));
-    for (let i = 0; i < chunk.length; i++) {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      chunk[i] = state & 0xff;
-    }
-    yield chunk;
-  }
-}
-
-function generated(size: number, seed: number): Readable {
-  return Readable.from(pseudoRandomChunks(size, seed), { objectMode: false });
-}
-
-function digestOf(size: number, seed: number): string {
-  const hash = createHash('sha256');
-  for (const chunk of pseudoRandomChunks(size, seed)) hash.update(chunk);
-  return hash.digest('hex');
-}
-
-/** A download cut off after `bytes`. */
-function failingAfter(bytes: number): Readable {
-  return Readable.from(
-    (async function* () {
-      yield* pseudoRandomChunks(bytes, 9);
-      throw Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' });
-    })(),
-    { objectMode: false },
-  );
-}
-
-function sha256(body: Buffer): string {
-  return createHash('sha256').update(body).digest('hex');
-}
-
-async function sha256Of(stream: Readable): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}

@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open, readFile, rename, stat, unlink } from 'no
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hashStream } from './hash-stream.ts';
+import { jsonBody } from './json-body.ts';
 import { meterBody } from './metered-body.ts';
 import { assertObjectKey } from './object-key.ts';
 import { checkedContentType, checkedMetadata } from './object-metadata.ts';
@@ -121,16 +122,8 @@ export function createFolderStore(config: FolderStoreConfig): ObjectStore {
       });
     },
 
-    putJson: async (key, value, metadata) => {
-      const text = JSON.stringify(value, null, 2);
-      if (text === undefined) {
-        throw new StorageError('invalid', `${key}: value has no JSON form`, { code: 'InvalidArgument', key });
-      }
-      return await store.putBuffer(key, Buffer.from(`${text}\n`), {
-        contentType: 'application/json',
-        metadata,
-      });
-    },
+    putJson: async (key, value, metadata) =>
+      await store.putBuffer(key, jsonBody(key, value), { contentType: 'application/json', metadata }),
 
     stat: async (key) => {
       const path = pathOf(key);

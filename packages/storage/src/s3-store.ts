@@ -13,6 +13,7 @@ import {
   InvalidPortError,
 } from 'minio';
 import { hashStream } from './hash-stream.ts';
+import { jsonBody } from './json-body.ts';
 import { type Measured, meterBody } from './metered-body.ts';
 import { assertObjectKey } from './object-key.ts';
 import { checkedContentType, checkedMetadata, isReservedMetadataName } from './object-metadata.ts';
@@ -229,16 +230,8 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       return await putWhole(key, body, record);
     },
 
-    putJson: async (key, value, metadata) => {
-      const text = JSON.stringify(value, null, 2);
-      if (text === undefined) {
-        throw new StorageError('invalid', `${key}: value has no JSON form`, { code: 'InvalidArgument', key });
-      }
-      return await store.putBuffer(key, Buffer.from(`${text}\n`), {
-        contentType: 'application/json',
-        metadata,
-      });
-    },
+    putJson: async (key, value, metadata) =>
+      await store.putBuffer(key, jsonBody(key, value), { contentType: 'application/json', metadata }),
 
     stat: async (key) => {
       const stat = await statObject(key);
