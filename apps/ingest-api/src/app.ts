@@ -45,6 +45,8 @@ export function createIngestApp(deps: IngestDeps): express.Express {
         res: (res) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // One line per callback: the request line carries what became of it (see `callbackFacts`).
+      customSuccessObject: (_req, res, value) => ({ ...value, ...(res as express.Response).locals.callback }),
     }),
   );
 
@@ -102,11 +104,15 @@ export function createIngestApp(deps: IngestDeps): express.Express {
         return;
       }
       const callback = parsed.data;
-      const facts = { recordingSid: callback.RecordingSid, status: callback.RecordingStatus };
+      const facts = {
+        recordingSid: callback.RecordingSid,
+        status: callback.RecordingStatus,
+        errorCode: callback.ErrorCode,
+      };
 
       if (callback.RecordingStatus !== 'completed') {
         metrics.callbacks.inc({ status, outcome: 'ignored' });
-        log.info({ ...facts, errorCode: callback.ErrorCode }, 'callback noted, nothing to archive');
+        res.locals.callback = { ...facts, outcome: 'ignored: nothing to archive' };
         res.status(204).end();
         return;
       }
@@ -122,7 +128,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
       }
       stopTimer();
       metrics.callbacks.inc({ status, outcome: 'enqueued' });
-      log.info(facts, 'archive job enqueued');
+      res.locals.callback = { ...facts, outcome: 'archive job enqueued' };
       res.status(204).end();
     },
   );
