@@ -88,3 +88,62 @@ describe('parseEnv', () => {
     expect(storageSettings(env)).toMatchObject({ driver: 's3', bucket: 'recordings', region: 'us-east-1' });
   });
 });
+
+describe('TWILIO_ACCOUNTS_FILE', () => {
+  const write = async (name: string, text: string) => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const path = join(await mkdtemp(join(tmpdir(), 'rv-accounts-')), name);
+    await writeFile(path, text);
+    return path;
+  };
+  const sub = `AC${'e'.repeat(32)}`;
+
+  it('adds accounts from YAML to the one from the variables, each with its own credentials', async () => {
+    const path = await write(
+      'accounts.yaml',
+      `- accountSid: ${sub}\n  authToken: [${'1'.repeat(32)}, ${'2'.repeat(32)}]\n  apiKeySid: SK${'3'.repeat(32)}\n  apiKeySecret: a-long-enough-secret\n`,
+    );
+    const env = parseEnv(schema, {
+      TWILIO_ACCOUNT_SID: account,
+      TWILIO_AUTH_TOKEN: token,
+      TWILIO_ACCOUNTS_FILE: path,
+    });
+    expect(twilioSettings(env).accounts).toEqual([
+      { accountSid: account, authTokens: [token] },
+      {
+        accountSid: sub,
+        authTokens: ['1'.repeat(32), '2'.repeat(32)],
+        apiKey: { sid: `SK${'3'.repeat(32)}`, secret: 'a-long-enough-secret' },
+      },
+    ]);
+  });
+
+  it('is enough on its own, as JSON', async () => {
+    const path = await write('accounts.json', JSON.stringify([{ accountSid: sub, authToken: token }]));
+    const env = parseEnv(schema, { TWILIO_ACCOUNTS_FILE: path });
+    expect(twilioSettings(env).accounts.map((a) => a.accountSid)).toEqual([sub]);
+  });
+
+  it('lists every problem in the file by position, without echoing its secrets', async () => {
+    const path = await write(
+      'bad.yaml',
+      `- accountSid: AC1\n  authToken: secret-token-value\n- accountSid: ${sub}\n  authToken: ${token}\n  apiKeySid: SK${'3'.repeat(32)}\n`,
+    );
+    const problems = problemsOf({ TWILIO_ACCOUNTS_FILE: path });
+    const text = problems.join('\n');
+    expect(text).toContain('[0].accountSid');
+    expect(text).toContain('[0].authToken');
+    expect(text).toContain('apiKeySid and apiKeySecret go together');
+    expect(text).not.toContain('secret-token-value');
+  });
+
+  it('names a missing file and the account listed twice', async () => {
+    expect(problemsOf({ TWILIO_ACCOUNTS_FILE: '/nonexistent/accounts.yaml' }).join('\n')).toContain('ENOENT');
+    const path = await write('dup.json', JSON.stringify([{ accountSid: account, authToken: token }]));
+    expect(
+      problemsOf({ TWILIO_ACCOUNT_SID: account, TWILIO_AUTH_TOKEN: token, TWILIO_ACCOUNTS_FILE: path })[0],
+    ).toMatch(/^TWILIO_ACCOUNTS_FILE: lists AC/);
+  });
+});

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { AccountSid, ApiKeySid } from '@recording-vault/contract';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 /**
@@ -42,42 +44,66 @@ export function redisSettings(env: { REDIS_URL: string; QUEUE_PREFIX: string }):
   return { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
 }
 
+const authTokens = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((token) => token.trim()))
+  .pipe(z.array(z.string().regex(/^[0-9a-f]{32}$/, 'each token must be 32 lowercase hex digits')).min(1));
+
 export const twilioEnv = {
-  TWILIO_ACCOUNT_SID: z.string({ error: 'is required' }).pipe(AccountSid),
+  TWILIO_ACCOUNT_SID: AccountSid.optional(),
   // Several comma-separated tokens are accepted during an auth-token rotation; the first is used for API calls.
-  TWILIO_AUTH_TOKEN: z
-    .string({ error: 'is required' })
-    .transform((value) => value.split(',').map((token) => token.trim()))
-    .pipe(z.array(z.string().regex(/^[0-9a-f]{32}$/, 'each token must be 32 lowercase hex digits')).min(1)),
+  TWILIO_AUTH_TOKEN: authTokens.optional(),
   TWILIO_API_KEY_SID: ApiKeySid.optional(),
   TWILIO_API_KEY_SECRET: z.string().min(16, 'is too short for an API key secret').optional(),
+  /** More accounts (subaccounts or unrelated ones), from a JSON or YAML file. */
+  TWILIO_ACCOUNTS_FILE: z
+    .string()
+    .transform((path, ctx) => {
+      const result = readAccountsFile(path);
+      for (const problem of result.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return result.accounts;
+    })
+    .optional(),
   TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
 };
 
 type TwilioVars = {
-  TWILIO_ACCOUNT_SID: string;
-  TWILIO_AUTH_TOKEN: readonly string[];
+  TWILIO_ACCOUNT_SID?: string | undefined;
+  TWILIO_AUTH_TOKEN?: readonly string[] | undefined;
   TWILIO_API_KEY_SID?: string | undefined;
   TWILIO_API_KEY_SECRET?: string | undefined;
+  TWILIO_ACCOUNTS_FILE?: readonly TwilioAccountSettings[] | undefined;
   TWILIO_API_BASE_URL: string;
 };
 
-/** An API key goes with its secret: one without the other is a mistake worth stopping for. */
+/**
+ * One account from the variables, more from TWILIO_ACCOUNTS_FILE, at least one in all. An API key goes
+ * with its secret: one without the other is a mistake worth stopping for.
+ */
 export const checkTwilioEnv: EnvCheck = (env, ctx) => {
-  if (env.TWILIO_API_KEY_SID && !env.TWILIO_API_KEY_SECRET) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['TWILIO_API_KEY_SECRET'],
-      message: 'is required with TWILIO_API_KEY_SID',
-    });
+  const need = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+  if (!env.TWILIO_ACCOUNTS_FILE) {
+    if (!env.TWILIO_ACCOUNT_SID)
+      need('TWILIO_ACCOUNT_SID', 'is required (or list accounts in TWILIO_ACCOUNTS_FILE)');
+    if (!env.TWILIO_AUTH_TOKEN)
+      need('TWILIO_AUTH_TOKEN', 'is required (or list accounts in TWILIO_ACCOUNTS_FILE)');
+  } else {
+    if (env.TWILIO_ACCOUNT_SID && !env.TWILIO_AUTH_TOKEN)
+      need('TWILIO_AUTH_TOKEN', 'is required with TWILIO_ACCOUNT_SID');
+    if (env.TWILIO_AUTH_TOKEN && !env.TWILIO_ACCOUNT_SID)
+      need('TWILIO_ACCOUNT_SID', 'is required with TWILIO_AUTH_TOKEN');
+    const listed = env.TWILIO_ACCOUNTS_FILE as readonly TwilioAccountSettings[];
+    if (Array.isArray(listed) && listed.some((account) => account.accountSid === env.TWILIO_ACCOUNT_SID)) {
+      need(
+        'TWILIO_ACCOUNTS_FILE',
+        `lists ${String(env.TWILIO_ACCOUNT_SID)} again, which TWILIO_ACCOUNT_SID already configures`,
+      );
+    }
   }
-  if (env.TWILIO_API_KEY_SECRET && !env.TWILIO_API_KEY_SID) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['TWILIO_API_KEY_SID'],
-      message: 'is required with TWILIO_API_KEY_SECRET',
-    });
-  }
+  if (env.TWILIO_API_KEY_SID && !env.TWILIO_API_KEY_SECRET)
+    need('TWILIO_API_KEY_SECRET', 'is required with TWILIO_API_KEY_SID');
+  if (env.TWILIO_API_KEY_SECRET && !env.TWILIO_API_KEY_SID)
+    need('TWILIO_API_KEY_SID', 'is required with TWILIO_API_KEY_SECRET');
 };
 
 export interface TwilioAccountSettings {
@@ -93,14 +119,83 @@ export interface TwilioSettings {
 }
 
 export function twilioSettings(env: TwilioVars): TwilioSettings {
-  const account: TwilioAccountSettings = {
-    accountSid: env.TWILIO_ACCOUNT_SID,
-    authTokens: env.TWILIO_AUTH_TOKEN,
-  };
-  if (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET) {
-    account.apiKey = { sid: env.TWILIO_API_KEY_SID, secret: env.TWILIO_API_KEY_SECRET };
+  const accounts: TwilioAccountSettings[] = [];
+  if (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN) {
+    const account: TwilioAccountSettings = {
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authTokens: env.TWILIO_AUTH_TOKEN,
+    };
+    if (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET) {
+      account.apiKey = { sid: env.TWILIO_API_KEY_SID, secret: env.TWILIO_API_KEY_SECRET };
+    }
+    accounts.push(account);
   }
-  return { baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''), accounts: [account] };
+  accounts.push(...(env.TWILIO_ACCOUNTS_FILE ?? []));
+  return { baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''), accounts };
+}
+
+/** The accounts file: a list of `{ accountSid, authToken, apiKeySid?, apiKeySecret? }`, JSON or YAML. */
+const AccountsFile = z
+  .array(
+    z
+      .object({
+        accountSid: AccountSid,
+        authToken: authTokens,
+        apiKeySid: ApiKeySid.optional(),
+        apiKeySecret: z.string().min(16, 'is too short for an API key secret').optional(),
+      })
+      .strict()
+      .refine((entry) => Boolean(entry.apiKeySid) === Boolean(entry.apiKeySecret), {
+        message: 'apiKeySid and apiKeySecret go together',
+      }),
+  )
+  .min(1, 'lists no account')
+  .refine((entries) => new Set(entries.map((e) => e.accountSid)).size === entries.length, {
+    message: 'lists an account twice',
+  });
+
+export function readAccountsFile(path: string): { accounts: TwilioAccountSettings[]; problems: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return {
+      accounts: [],
+      problems: [`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`],
+    };
+  }
+  let data: unknown;
+  try {
+    // YAML is a superset of JSON: one parser reads both. Every value here is a string, and the failsafe
+    // schema keeps it one: an all-digit token would otherwise come back as a number.
+    data = parseYaml(text, { schema: 'failsafe' });
+  } catch (error) {
+    return {
+      accounts: [],
+      problems: [`${path} is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`],
+    };
+  }
+  const parsed = AccountsFile.safeParse(data);
+  if (!parsed.success) {
+    // Paths only, never values: the file holds secrets.
+    return {
+      accounts: [],
+      problems: parsed.error.issues.map(
+        (issue) =>
+          `${path}${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`,
+      ),
+    };
+  }
+  return {
+    accounts: parsed.data.map((entry) => ({
+      accountSid: entry.accountSid,
+      authTokens: entry.authToken,
+      ...(entry.apiKeySid && entry.apiKeySecret
+        ? { apiKey: { sid: entry.apiKeySid, secret: entry.apiKeySecret } }
+        : {}),
+    })),
+    problems: [],
+  };
 }
 
 /** How archive jobs are retried; set where jobs are added (ingest, backfill) and read by the worker. */
