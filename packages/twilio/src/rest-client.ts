@@ -32,6 +32,14 @@ export interface ListRecordingsFilter {
   callSid?: string;
   /** Up to 1000. */
   pageSize?: number;
+  /** Resume at this page (a `nextPage` from an earlier listing) instead of the first. */
+  startAt?: string | undefined;
+}
+
+export interface RecordingListPage {
+  recordings: RecordingSummary[];
+  /** Path and query of the next page (no host, no credentials); undefined on the last page. */
+  nextPage: string | undefined;
 }
 
 interface RecordingPageLike {
@@ -46,6 +54,7 @@ interface RecordingPageLike {
     channels: number;
     source: string;
   }>;
+  nextPageUrl?: string | undefined;
   nextPage(): Promise<RecordingPageLike> | undefined;
 }
 
@@ -91,7 +100,8 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
     // The SDK falls back to process.env for edge, region and credentials; this package takes config only.
     env: {},
   });
-  client.api.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  client.api.baseUrl = baseUrl;
   const recordings = client.api.v2010.accounts(account.accountSid).recordings;
 
   return {
@@ -119,29 +129,36 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
 
     /**
      * Pages of recordings, newest first, following `next_page_uri`: Twilio's page token marks a position
-     * rather than an offset, so deleting recordings between pages skips none.
+     * rather than an offset, so deleting recordings between pages skips none. A listing can be resumed
+     * from any page it yielded.
      */
-    async *listRecordingPages(filter: ListRecordingsFilter = {}): AsyncGenerator<RecordingSummary[]> {
-      let page: RecordingPageLike = await recordings.page({
-        pageSize: filter.pageSize ?? 1000,
-        ...(filter.createdAfter ? { dateCreatedAfter: filter.createdAfter } : {}),
-        ...(filter.createdBefore ? { dateCreatedBefore: filter.createdBefore } : {}),
-        ...(filter.callSid ? { callSid: filter.callSid } : {}),
-      });
+    async *listRecordingPages(filter: ListRecordingsFilter = {}): AsyncGenerator<RecordingListPage> {
+      let page: RecordingPageLike = filter.startAt
+        ? await recordings.getPage(baseUrl + filter.startAt)
+        : await recordings.page({
+            pageSize: filter.pageSize ?? 1000,
+            ...(filter.createdAfter ? { dateCreatedAfter: filter.createdAfter } : {}),
+            ...(filter.createdBefore ? { dateCreatedBefore: filter.createdBefore } : {}),
+            ...(filter.callSid ? { callSid: filter.callSid } : {}),
+          });
       while (true) {
-        yield page.instances.map(
-          (r): RecordingSummary => ({
-            sid: r.sid,
-            accountSid: r.accountSid,
-            callSid: r.callSid ?? null,
-            status: r.status,
-            dateCreated: r.dateCreated,
-            startTime: r.startTime,
-            durationSeconds: Number(r.duration ?? 0),
-            channels: r.channels,
-            source: r.source,
-          }),
-        );
+        const nextUrl = page.nextPageUrl ? new URL(page.nextPageUrl) : undefined;
+        yield {
+          recordings: page.instances.map(
+            (r): RecordingSummary => ({
+              sid: r.sid,
+              accountSid: r.accountSid,
+              callSid: r.callSid ?? null,
+              status: r.status,
+              dateCreated: r.dateCreated,
+              startTime: r.startTime,
+              durationSeconds: Number(r.duration ?? 0),
+              channels: r.channels,
+              source: r.source,
+            }),
+          ),
+          nextPage: nextUrl ? nextUrl.pathname + nextUrl.search : undefined,
+        };
         const next = page.nextPage();
         if (!next) return;
         page = await next;

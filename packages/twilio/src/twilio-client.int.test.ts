@@ -96,11 +96,26 @@ describe('REST through the twilio SDK', () => {
       createdBefore: new Date('2025-03-04T00:00:00Z'),
       pageSize: 10,
     })) {
-      pages.push(page.map((r) => r.sid));
+      pages.push(page.recordings.map((r) => r.sid));
     }
     expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
     expect(pages.flat().sort()).toEqual(inRange.map((r) => r.sid).sort());
     expect(emulator.requests.filter((r) => r.route === 'list')).toHaveLength(3);
+
+    // Resuming at the second page yields the rest, and no page carries a host or credentials.
+    const first = await client
+      .listRecordingPages({
+        createdAfter: new Date('2025-03-01T00:00:00Z'),
+        createdBefore: new Date('2025-03-04T00:00:00Z'),
+        pageSize: 10,
+      })
+      .next();
+    const second = first.value?.nextPage;
+    expect(second).toMatch(/^\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Recordings\.json\?/);
+    const rest: string[] = [];
+    for await (const page of client.listRecordingPages({ startAt: second }))
+      rest.push(...page.recordings.map((r) => r.sid));
+    expect(rest).toEqual(pages.slice(1).flat());
   });
 
   it('deletes, then reports the recording gone with Twilio code 20404', async () => {
