@@ -1,9 +1,7 @@
 import {
   type ArchiveJob,
-  archiveJobId,
-  archiveJobOptions,
+  archiveJobEntry,
   defaultRetryPolicy,
-  QueueName,
   type RetryPolicy,
 } from '@recording-vault/contract';
 import type { Queue } from 'bullmq';
@@ -27,13 +25,13 @@ export function createArchiveEnqueuer(
   queue: Queue,
   { timeoutMs = 1_000, policy = defaultRetryPolicy }: { timeoutMs?: number; policy?: RetryPolicy } = {},
 ): EnqueueArchive {
-  const options = archiveJobOptions(policy);
   return async (job) => {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new QueueUnavailableError()), timeoutMs);
     });
-    const added = queue.add(QueueName.archive, job, { ...options, jobId: archiveJobId(job.recordingSid) });
+    const entry = archiveJobEntry(job, policy);
+    const added = queue.add(entry.name, entry.data, entry.opts);
     try {
       await Promise.race([added, timedOut]);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { Transform } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import type { ArchiveJob, PurgeJob } from '@recording-vault/contract';
 import {
   type ObjectStore,
@@ -45,6 +45,8 @@ export type ArchiveResult =
       key: string;
       bytes: number;
       sha256: string;
+      /** Whether this run wrote the copy, or found it written by an earlier one. */
+      stored: 'now' | 'earlier';
       twilio: 'deleted' | 'already-gone' | 'kept' | 'delete-scheduled';
     }
   | { outcome: 'already-archived'; key: string }
@@ -89,6 +91,7 @@ export function createArchiver(deps: ArchiveDeps) {
 
     // 2. Skip what is done: a copy whose size and hash were recorded when it was written.
     let copy = await store.stat(key);
+    const stored = copy ? 'earlier' : 'now';
     if (copy) {
       await run.note(`already stored: ${key} (${copy.bytes} bytes, sha256 ${copy.sha256})`);
     } else {
@@ -102,14 +105,14 @@ export function createArchiver(deps: ArchiveDeps) {
 
     // 5. Verify and delete.
     const target = { key, bytes: copy.bytes, sha256: copy.sha256 };
-    if (!settings.deleteFromTwilio) return { outcome: 'archived', ...target, twilio: 'kept' };
+    if (!settings.deleteFromTwilio) return { outcome: 'archived', ...target, stored, twilio: 'kept' };
     if (settings.purgeDelayMs > 0) {
       await deps.schedulePurge(
         { accountSid: job.accountSid, recordingSid: job.recordingSid, ...target },
         settings.purgeDelayMs,
       );
       await run.note(`delete at Twilio scheduled in ${settings.purgeDelayMs / 1000} s`);
-      return { outcome: 'archived', ...target, twilio: 'delete-scheduled' };
+      return { outcome: 'archived', ...target, stored, twilio: 'delete-scheduled' };
     }
     const deleted = await run.step('verify-delete', () =>
       deleteAfterVerifying(store, account.rest, job.recordingSid, target, {
@@ -118,7 +121,7 @@ export function createArchiver(deps: ArchiveDeps) {
       }),
     );
     await run.note(`verified ${key} and deleted the recording at Twilio (${deleted})`);
-    return { outcome: 'archived', ...target, twilio: deleted };
+    return { outcome: 'archived', ...target, stored, twilio: deleted };
   };
 
   async function downloadAndStore(
@@ -134,16 +137,17 @@ export function createArchiver(deps: ArchiveDeps) {
       signal: run.signal,
     });
     let seen = 0;
-    const counted = media.body.pipe(
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          seen += chunk.length;
-          run.progress(seen);
-          done(null, chunk);
-        },
-      }),
-    );
-    media.body.once('error', (error) => counted.destroy(error));
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        seen += chunk.length;
+        run.progress(seen);
+        done(null, chunk);
+      },
+    });
+    // pipeline, not pipe: it hands a failure of either stream to the other and listens for errors on both.
+    // With pipe, a media body that failed before the store began reading `counted` was re-emitted as an
+    // unhandled 'error', which crashes the process. The store sees the failure when it reads `counted`.
+    pipeline(media.body, counted, () => {});
     return await store.put(key, counted, {
       contentType: media.contentType,
       ...(media.contentLength === undefined ? {} : { expectedBytes: media.contentLength }),

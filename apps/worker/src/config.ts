@@ -2,6 +2,7 @@ import {
   booleanFlag,
   checkStorageEnv,
   checkTwilioEnv,
+  duration,
   envSchema,
   logEnv,
   port,
@@ -34,6 +35,10 @@ export const workerEnv = envSchema(
     SHUTDOWN_GRACE_SECONDS: positiveInt(60),
     /** A killed worker's jobs are taken up by another after about this long. */
     JOB_LOCK_SECONDS: positiveInt(30),
+    /** How often the reconciliation lists recent recordings at Twilio (e.g. 15m); 0 turns it off. */
+    RECONCILE_EVERY: duration('15m'),
+    /** How far back it lists (e.g. 48h). */
+    RECONCILE_WINDOW: duration('48h'),
     WORKER_METRICS_PORT: port(9464),
     WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   },

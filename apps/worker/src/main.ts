@@ -48,8 +48,10 @@ const vault = await createWorkers({
   jobsPerSecond: env.ARCHIVE_RATE_LIMIT,
   retryPolicy: retryPolicy(env),
   lockDurationMs: env.JOB_LOCK_SECONDS * 1000,
+  reconcileEveryMs: env.RECONCILE_EVERY,
+  reconcileWindowMs: env.RECONCILE_WINDOW,
 });
-metrics.queues.push(vault.queues.archive, vault.queues.purge);
+metrics.queues.push(...Object.values(vault.queues));
 
 let stopping = false;
 const metricsServer = serveMetrics(metrics, () => !stopping);

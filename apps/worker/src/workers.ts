@@ -1,11 +1,14 @@
 import {
   ArchiveJob,
   archiveJobOptions,
+  BackfillDayJob,
   defaultRetryPolicy,
   PurgeJob,
   purgeJobId,
   QueueName,
+  ReconcileJob,
   type RetryPolicy,
+  vaultStats,
 } from '@recording-vault/contract';
 import type { Logger } from '@recording-vault/logger';
 import { StorageError } from '@recording-vault/storage';
@@ -15,6 +18,7 @@ import type { Redis } from 'ioredis';
 import { type ArchiveDeps, type ArchiveResult, createArchiver } from './archive-recording.ts';
 import { decideFailure } from './failures.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { createRecordingListing } from './recording-listing.ts';
 import { deleteAfterVerifying } from './verified-delete.ts';
 
 export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
@@ -39,10 +43,17 @@ export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
    * another after about this long. Default 30 s.
    */
   lockDurationMs?: number;
+  /** How often the reconciliation lists recent recordings at Twilio; 0 turns it off. Default 15 minutes. */
+  reconcileEveryMs?: number;
+  /** How far back the reconciliation lists. Default 48 hours. */
+  reconcileWindowMs?: number;
 }
 
+/** The reconciliation's job scheduler: one id, so any number of workers upserting it run it once a period. */
+export const reconcileSchedulerId = 'reconcile';
+
 export interface VaultWorkers {
-  queues: { archive: Queue; purge: Queue };
+  queues: { archive: Queue; purge: Queue; backfill: Queue; reconcile: Queue };
   workers: Worker[];
   /** Stops taking jobs; active ones get `graceMs` to finish, then are cancelled (they retry elsewhere). */
   close(graceMs: number): Promise<void>;
@@ -53,8 +64,33 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
   const policy = deps.retryPolicy ?? defaultRetryPolicy;
   const archiveQueue = new Queue(QueueName.archive, { connection, prefix });
   const purgeQueue = new Queue(QueueName.purge, { connection, prefix });
-  for (const queue of [archiveQueue, purgeQueue])
+  const backfillQueue = new Queue(QueueName.backfill, { connection, prefix });
+  const reconcileQueue = new Queue(QueueName.reconcile, { connection, prefix });
+  const allQueues = [archiveQueue, purgeQueue, backfillQueue, reconcileQueue];
+  for (const queue of allQueues) {
     queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
+  }
+  const stats = vaultStats(connection, prefix);
+  const listing = createRecordingListing({
+    accounts: deps.accounts,
+    archiveQueue,
+    retryPolicy: policy,
+    stats,
+  });
+  const reconcileEveryMs = deps.reconcileEveryMs ?? 15 * 60_000;
+  if (reconcileEveryMs > 0) {
+    await reconcileQueue.upsertJobScheduler(
+      reconcileSchedulerId,
+      { every: reconcileEveryMs },
+      {
+        name: QueueName.reconcile,
+        data: { windowMs: deps.reconcileWindowMs ?? 48 * 3_600_000 },
+        opts: { removeOnComplete: 100, removeOnFail: 100 },
+      },
+    );
+  } else {
+    await reconcileQueue.removeJobScheduler(reconcileSchedulerId);
+  }
   // Twilio's concurrency limit is per account and shared by every worker process: enforce it in Redis.
   await archiveQueue.setGlobalConcurrency(deps.globalConcurrency);
   await purgeQueue.setGlobalConcurrency(deps.globalConcurrency);
@@ -91,7 +127,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         consecutiveRateLimits++;
         const base = deps.rateLimitBaseMs ?? 1_000;
         const backoff = base * 2 ** Math.min(consecutiveRateLimits - 1, 6) * (0.5 + Math.random());
-        await queue.rateLimit(decision.delayMs ?? backoff);
+        // Redis takes whole milliseconds, at least 1: a fraction (the jittered backoff) or 0 (`Retry-After: 0`)
+        // makes rateLimit() throw, and the job would fail as an ordinary error, using up an attempt.
+        await queue.rateLimit(Math.max(1, Math.round(decision.delayMs ?? backoff)));
         return new RateLimitError();
       }
       case 'later':
@@ -156,7 +194,11 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         });
         consecutiveRateLimits = 0;
         metrics.recordings.inc({ outcome: result.outcome });
-        if (result.outcome === 'archived') metrics.bytes.inc(result.bytes);
+        if (result.outcome === 'archived' && result.stored === 'now') {
+          metrics.bytes.inc(result.bytes);
+          await stats.countArchived(data.accountSid, result.bytes);
+        }
+        if (result.outcome === 'skipped') await stats.countSkipped(data.accountSid);
         log.info({ result }, `recording ${result.outcome}`);
         return result;
       } catch (error) {
@@ -202,13 +244,54 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     workerOptions,
   );
 
-  const workers = [archiveWorker, purgeWorker];
+  const backfillWorker = new Worker<BackfillDayJob>(
+    QueueName.backfill,
+    async (job, token) => {
+      const parsed = BackfillDayJob.safeParse(job.data);
+      if (!parsed.success)
+        throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
+      const log = logger.child({
+        queue: QueueName.backfill,
+        jobId: job.id,
+        accountSid: parsed.data.accountSid,
+        day: parsed.data.day,
+      });
+      try {
+        const result = await listing.listDay(parsed.data, (progress) => job.updateData(progress));
+        log.info(result, 'day listed');
+        return result;
+      } catch (error) {
+        throw await fail(error, job, token, backfillQueue, log);
+      }
+    },
+    workerOptions,
+  );
+
+  const reconcileWorker = new Worker<ReconcileJob>(
+    QueueName.reconcile,
+    async (job, token) => {
+      const parsed = ReconcileJob.safeParse(job.data);
+      if (!parsed.success)
+        throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
+      const log = logger.child({ queue: QueueName.reconcile, jobId: job.id });
+      try {
+        const summary = await listing.reconcile(parsed.data.windowMs);
+        log.info({ summary }, 'reconciled');
+        return summary;
+      } catch (error) {
+        throw await fail(error, job, token, reconcileQueue, log);
+      }
+    },
+    { ...workerOptions, concurrency: 1 },
+  );
+
+  const workers = [archiveWorker, purgeWorker, backfillWorker, reconcileWorker];
   for (const worker of workers) {
     worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
   }
 
   return {
-    queues: { archive: archiveQueue, purge: purgeQueue },
+    queues: { archive: archiveQueue, purge: purgeQueue, backfill: backfillQueue, reconcile: reconcileQueue },
     workers,
     async close(graceMs) {
       const cancel = setTimeout(() => {
@@ -220,7 +303,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
       } finally {
         clearTimeout(cancel);
       }
-      await Promise.all([archiveQueue.close(), purgeQueue.close()]);
+      await Promise.all(allQueues.map((queue) => queue.close()));
     },
   };
 }

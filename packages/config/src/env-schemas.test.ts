@@ -3,6 +3,7 @@ import {
   booleanFlag,
   checkStorageEnv,
   checkTwilioEnv,
+  duration,
   envSchema,
   redisEnv,
   storageEnv,
@@ -145,5 +146,15 @@ describe('TWILIO_ACCOUNTS_FILE', () => {
     expect(
       problemsOf({ TWILIO_ACCOUNT_SID: account, TWILIO_AUTH_TOKEN: token, TWILIO_ACCOUNTS_FILE: path })[0],
     ).toMatch(/^TWILIO_ACCOUNTS_FILE: lists AC/);
+  });
+});
+
+describe('duration', () => {
+  it('reads units into milliseconds and refuses anything else', () => {
+    const schema = envSchema({ EVERY: duration('15m') });
+    expect(parseEnv(schema, {}).EVERY).toBe(900_000);
+    expect(parseEnv(schema, { EVERY: '48h' }).EVERY).toBe(172_800_000);
+    expect(parseEnv(schema, { EVERY: '0' }).EVERY).toBe(0);
+    expect(() => parseEnv(schema, { EVERY: '15' })).toThrow(/EVERY: must be a duration/);
   });
 });

@@ -20,6 +20,19 @@ export const port = (fallback: number) => z.coerce.number().int().min(0).max(655
 
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const durationUnits: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `15m`, `48h`, `90s` or `0`, in milliseconds. */
+export const duration = (fallback: string) =>
+  z
+    .string()
+    .regex(/^(0|\d+(ms|s|m|h|d))$/, 'must be a duration such as 90s, 15m, 48h or 0')
+    .default(fallback)
+    .transform((text) => {
+      const [, amount, unit] = /^(\d+)([a-z]*)$/.exec(text) as RegExpExecArray;
+      return Number(amount) * (durationUnits[unit as string] ?? 0);
+    });
+
 export const logEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };

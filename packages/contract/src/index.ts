@@ -4,3 +4,4 @@ export * from './jobs.ts';
 export * from './queues.ts';
 export * from './redis-connections.ts';
 export * from './sids.ts';
+export * from './vault-stats.ts';

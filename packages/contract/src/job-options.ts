@@ -1,4 +1,7 @@
 import type { JobsOptions } from 'bullmq';
+import { archiveJobId, backfillDayJobId } from './job-ids.ts';
+import type { ArchiveJob } from './jobs.ts';
+import { QueueName } from './queues.ts';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -27,4 +30,42 @@ export function archiveJobOptions(policy: RetryPolicy = defaultRetryPolicy): Job
     removeOnComplete: { age: policy.keepCompletedSeconds },
     removeOnFail: false,
   };
+}
+
+/** An archive job as every producer adds it (ingest, backfill, reconciliation): one id per recording. */
+export function archiveJobEntry(data: ArchiveJob, policy: RetryPolicy = defaultRetryPolicy) {
+  return {
+    name: QueueName.archive,
+    data,
+    opts: { ...archiveJobOptions(policy), jobId: archiveJobId(data.recordingSid) },
+  };
+}
+
+/** The UTC days from `from` to `to`, both included, as YYYY-MM-DD. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (
+    let day = new Date(`${from}T00:00:00Z`);
+    day <= new Date(`${to}T00:00:00Z`);
+    day.setUTCDate(day.getUTCDate() + 1)
+  ) {
+    days.push(day.toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** The listing jobs of one backfill run: one per account and day, retried like archive jobs. */
+export function backfillDayEntries(
+  runId: string,
+  accountSids: readonly string[],
+  days: readonly string[],
+  policy: RetryPolicy = defaultRetryPolicy,
+) {
+  return accountSids.flatMap((accountSid) =>
+    days.map((day) => ({
+      name: QueueName.backfill,
+      data: { accountSid, day, listed: 0, enqueued: 0 },
+      opts: { ...archiveJobOptions(policy), jobId: backfillDayJobId(runId, accountSid, day) },
+    })),
+  );
 }

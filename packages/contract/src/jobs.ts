@@ -42,3 +42,21 @@ export const PurgeJob = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type PurgeJob = z.infer<typeof PurgeJob>;
+
+export const BackfillDayJob = z.object({
+  accountSid: AccountSid,
+  /** The UTC day whose recordings are listed. */
+  day: z.iso.date(),
+  /** Path and query of the next page to list, recorded after each page so a restarted job resumes there. */
+  nextPage: z.string().startsWith('/').max(2048).optional(),
+  /** Counts so far, carried across a resume. */
+  listed: z.number().int().nonnegative().default(0),
+  enqueued: z.number().int().nonnegative().default(0),
+});
+export type BackfillDayJob = z.infer<typeof BackfillDayJob>;
+
+export const ReconcileJob = z.object({
+  /** How far back to list, in milliseconds. */
+  windowMs: z.number().int().positive(),
+});
+export type ReconcileJob = z.infer<typeof ReconcileJob>;

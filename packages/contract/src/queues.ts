@@ -7,6 +7,10 @@ export const QueueName = {
   archive: 'archive',
   /** Delayed delete at Twilio after PURGE_DELAY; re-verifies the stored copy first. */
   purge: 'purge',
+  /** Lists one account's recordings of one day at Twilio and enqueues an archive job for each. */
+  backfill: 'backfill',
+  /** Lists every account's recent recordings and enqueues those a callback never brought. */
+  reconcile: 'reconcile',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

@@ -37,15 +37,17 @@ export interface ArchiveRig {
   redis: RedisTestServer;
   emulator: TwilioEmulator;
   account: EmulatorAccount;
+  /** Every account the worker serves, `account` first. */
+  accounts: EmulatorAccount[];
   s3: S3TestServer | undefined;
   store: ObjectStore;
   prefix: string;
   queue: Queue;
-  /** Starts a worker in this process with the given settings. */
-  startWorker(
-    settings?: Partial<ArchiveSettings>,
-    options?: { lockDurationMs?: number },
-  ): Promise<VaultWorkers>;
+  /**
+   * Starts a worker in this process with the given settings. `wrapStore` gives the worker a store of its
+   * own built around the rig's (to observe or disturb its calls); `store` above stays the plain one.
+   */
+  startWorker(settings?: Partial<ArchiveSettings>, options?: WorkerOptions): Promise<VaultWorkers>;
   addRecording(input: Omit<RecordingInput, 'accountSid'>): RecordingResource;
   enqueue(recording: RecordingResource, extra?: Partial<ArchiveJob>): Promise<void>;
   /** Waits until the recording's archive job is completed or failed. */
@@ -53,13 +55,25 @@ export interface ArchiveRig {
   close(): Promise<void>;
 }
 
+export interface WorkerOptions {
+  lockDurationMs?: number;
+  wrapStore?: (store: ObjectStore) => ObjectStore;
+  concurrency?: number;
+  /** 0 (the default here) leaves the reconciliation off. */
+  reconcileEveryMs?: number;
+  reconcileWindowMs?: number;
+}
+
 export async function startArchiveRig(options: {
   driver: 's3' | 'folder';
   partSize?: number;
+  /** Twilio accounts in the emulator, all served by the worker (default 1). */
+  accounts?: number;
 }): Promise<ArchiveRig> {
   const redis = await startRedisServer({ appendOnly: true, appendFsync: 'always' });
   const emulator = await startTwilioEmulator();
   const account = emulator.addAccount();
+  const otherAccounts = Array.from({ length: (options.accounts ?? 1) - 1 }, () => emulator.addAccount());
   let s3: S3TestServer | undefined;
   let dir: string | undefined;
   let store: ObjectStore;
@@ -100,6 +114,7 @@ export async function startArchiveRig(options: {
     redis,
     emulator,
     account,
+    accounts: [account, ...otherAccounts],
     s3,
     store,
     prefix,
@@ -112,12 +127,14 @@ export async function startArchiveRig(options: {
         metrics: createWorkerMetrics(),
         accounts: createTwilioAccounts({
           baseUrl: emulator.baseUrl,
-          accounts: [{ accountSid: account.accountSid, authTokens: [account.authToken] }],
+          accounts: [account, ...otherAccounts].map((a) => ({ accountSid: a.accountSid, authTokens: [a.authToken] })),
         }),
         media,
-        store,
+        store: workerOptions.wrapStore ? workerOptions.wrapStore(store) : store,
         settings: { format: 'wav', deleteFromTwilio: true, purgeDelayMs: 0, ...settings },
-        concurrency: 4,
+        concurrency: workerOptions.concurrency ?? 4,
+        reconcileEveryMs: workerOptions.reconcileEveryMs ?? 0,
+        ...(workerOptions.reconcileWindowMs ? { reconcileWindowMs: workerOptions.reconcileWindowMs } : {}),
         globalConcurrency: 16,
         jobsPerSecond: 0,
         retryPolicy: testRetryPolicy,

@@ -1,0 +1,183 @@
+import { backfillDayEntries, daysBetween, QueueName, vaultStats } from '@recording-vault/contract';
+import type { RecordingResource } from '@recording-vault/testkit';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ArchiveRig, assertEveryDeleteWasSafe, keyOf, startArchiveRig } from './testing/archive-rig.ts';
+
+async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('backfill', () => {
+  let rig: ArchiveRig;
+  let seeded: RecordingResource[];
+  let backfillQueue: Queue;
+  let connection: Redis;
+  const from = '2025-03-01';
+  const to = '2025-03-30';
+
+  async function runBackfill(runId: string): Promise<void> {
+    await backfillQueue.addBulk(
+      backfillDayEntries(
+        runId,
+        rig.accounts.map((a) => a.accountSid),
+        daysBetween(from, to),
+      ),
+    );
+    await waitFor(async () => {
+      const counts = await backfillQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      const archiving = await rig.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0) && Object.values(archiving).every((n) => n === 0);
+    }, `backfill run ${runId}`);
+  }
+
+  beforeAll(async () => {
+    rig = await startArchiveRig({ driver: 'folder', accounts: 2 });
+    const [first, second] = rig.accounts;
+    if (!first || !second) throw new Error('two accounts expected');
+    // 5,000 recordings over 30 days in two accounts: a dense day of 2,500 (three pages of 1,000, listed
+    // while the workers delete), the rest spread out; some absent, some already deleted, some dual-channel.
+    seeded = [
+      ...rig.emulator.seedRecordings({
+        accountSid: first.accountSid,
+        count: 2_500,
+        from: '2025-03-10T00:00:00Z',
+        to: '2025-03-10T23:59:59Z',
+        minDuration: 1,
+        maxDuration: 2,
+      }),
+      ...rig.emulator.seedRecordings({
+        accountSid: first.accountSid,
+        count: 1_000,
+        from: `${from}T00:00:00Z`,
+        to: `${to}T23:59:59Z`,
+        minDuration: 1,
+        maxDuration: 2,
+        seed: 'spread',
+      }),
+      ...rig.emulator.seedRecordings({
+        accountSid: second.accountSid,
+        count: 1_300,
+        from: `${from}T00:00:00Z`,
+        to: `${to}T23:59:59Z`,
+        minDuration: 1,
+        maxDuration: 2,
+      }),
+      ...rig.emulator.seedRecordings({
+        accountSid: second.accountSid,
+        count: 150,
+        from: `${from}T00:00:00Z`,
+        to: `${to}T23:59:59Z`,
+        status: 'absent',
+        seed: 'absent',
+      }),
+      ...rig.emulator.seedRecordings({
+        accountSid: first.accountSid,
+        count: 50,
+        from: `${from}T00:00:00Z`,
+        to: `${to}T23:59:59Z`,
+        seed: 'gone',
+      }),
+    ];
+    for (const recording of seeded.slice(-50)) rig.emulator.deleteRecording(recording.sid);
+    // Recordings outside the range are not touched.
+    rig.emulator.seedRecordings({
+      accountSid: first.accountSid,
+      count: 20,
+      from: '2025-04-02',
+      to: '2025-04-03',
+      seed: 'outside',
+    });
+    backfillQueue = new Queue(QueueName.backfill, {
+      connection: new Redis(rig.redis.url),
+      prefix: rig.prefix,
+    });
+    await rig.startWorker({}, { concurrency: 16 });
+  });
+  afterAll(async () => {
+    await backfillQueue.close();
+    connection.disconnect();
+    await rig.close();
+  });
+
+  it('archives and deletes every completed recording in range, and touches nothing else', async () => {
+    expect(seeded).toHaveLength(5_000);
+    await runBackfill('first');
+    const completed = seeded.filter((r) => r.status === 'completed');
+    const alreadyGone = new Set(seeded.slice(-50).map((r) => r.sid));
+    const toArchive = completed.filter((r) => !alreadyGone.has(r.sid));
+    expect(toArchive.length).toBe(4_800);
+
+    const deletes = rig.emulator.requests.filter((r) => r.route === 'delete' && r.status === 204);
+    expect(new Set(deletes.map((r) => r.recordingSid)).size).toBe(4_800);
+    expect(deletes).toHaveLength(4_800);
+    for (const recording of toArchive) expect(rig.emulator.isDeleted(recording.sid)).toBe(true);
+    for (const recording of seeded.filter((r) => r.status === 'absent')) {
+      expect(rig.emulator.isDeleted(recording.sid)).toBe(false);
+      expect(await rig.store.exists(keyOf(recording))).toBe(false);
+    }
+    expect(rig.emulator.counts().active).toBe(150 + 20);
+    const sample = toArchive.filter((_, i) => i % 97 === 0);
+    for (const recording of sample) {
+      expect(await rig.store.hash(keyOf(recording))).toEqual(
+        await rig.emulator.expectedMedia(recording.sid, { channels: recording.channels === 2 ? 2 : 1 }),
+      );
+    }
+    expect((await rig.queue.getJobCounts('failed')).failed).toBe(0);
+    const redis = new Redis(rig.redis.url);
+    const stats = vaultStats(redis, rig.prefix);
+    const [first, second] = await Promise.all(rig.accounts.map((a) => stats.read(a.accountSid)));
+    expect((first?.archived ?? 0) + (second?.archived ?? 0)).toBe(4_800);
+    expect(second?.skipped).toBe(0);
+    redis.disconnect();
+    await assertEveryDeleteWasSafe(rig);
+  });
+
+  it('run twice, archives nothing new', async () => {
+    const mediaBefore = rig.emulator.requests.filter((r) => r.route === 'media').length;
+    const listsBefore = rig.emulator.requests.filter((r) => r.route === 'list').length;
+    await runBackfill('second');
+    expect(rig.emulator.requests.filter((r) => r.route === 'list').length).toBeGreaterThan(listsBefore);
+    expect(rig.emulator.requests.filter((r) => r.route === 'media').length).toBe(mediaBefore);
+    expect(rig.emulator.requests.filter((r) => r.route === 'delete' && r.status === 204)).toHaveLength(4_800);
+  });
+});
+
+describe('reconciliation', () => {
+  let rig: ArchiveRig;
+  beforeAll(async () => {
+    rig = await startArchiveRig({ driver: 'folder' });
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it('archives a recording whose callback never came, once per period however many workers run', async () => {
+    const period = 700;
+    await rig.startWorker({}, { reconcileEveryMs: period, reconcileWindowMs: 3_600_000 });
+    await rig.startWorker({}, { reconcileEveryMs: period, reconcileWindowMs: 3_600_000 });
+    const startedAt = Date.now();
+    const dropped = rig.addRecording({ duration: 3 });
+    await waitFor(
+      async () => rig.emulator.isDeleted(dropped.sid),
+      'the reconciliation to archive it',
+      20_000,
+    );
+    expect(await rig.store.hash(keyOf(dropped))).toEqual(await rig.emulator.expectedMedia(dropped.sid));
+    const job = await rig.settle(dropped.sid);
+    expect(job.data.origin).toBe('reconcile');
+
+    await new Promise((resolve) => setTimeout(resolve, 4 * period));
+    const elapsed = Date.now() - startedAt;
+    const listings = rig.emulator.requests.filter((r) => r.route === 'list' && r.at >= startedAt).length;
+    // Two workers share one scheduler: about one listing per period, not two.
+    expect(listings).toBeGreaterThanOrEqual(2);
+    expect(listings).toBeLessThanOrEqual(Math.ceil(elapsed / period) + 1);
+  });
+});
