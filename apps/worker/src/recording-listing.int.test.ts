@@ -18,7 +18,7 @@ describe('backfill', () => {
   let rig: ArchiveRig;
   let seeded: RecordingResource[];
   let backfillQueue: Queue;
-  let connection: Redis;
+  let connection: Redis | undefined;
   const from = '2025-03-01';
   const to = '2025-03-30';
 
@@ -102,7 +102,7 @@ describe('backfill', () => {
   });
   afterAll(async () => {
     await backfillQueue.close();
-    connection.disconnect();
+    connection?.disconnect();
     await rig.close();
   });
 
