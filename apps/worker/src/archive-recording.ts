@@ -49,7 +49,7 @@ export type ArchiveResult =
       stored: 'now' | 'earlier';
       twilio: 'deleted' | 'already-gone' | 'kept' | 'delete-scheduled';
     }
-  | { outcome: 'already-archived'; key: string }
+  | { outcome: 'already-archived'; key: string; bytes: number }
   | { outcome: 'skipped'; reason: string };
 
 const notReady = new Set(['processing', 'in-progress', 'paused', 'stopped']);
@@ -72,7 +72,7 @@ export function createArchiver(deps: ArchiveDeps) {
     if (recording === 'gone') {
       const key = job.archiveKey ?? keyFromCallback(job, settings.format);
       const copy = key ? await store.stat(key) : undefined;
-      if (copy) return { outcome: 'already-archived', key: copy.key };
+      if (copy) return { outcome: 'already-archived', key: copy.key, bytes: copy.bytes };
       throw new ImpossibleJobError('the recording vanished at Twilio before it was archived');
     }
     if (notReady.has(recording.status)) throw new RecordingNotReadyError(recording.status);

@@ -194,11 +194,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         });
         consecutiveRateLimits = 0;
         metrics.recordings.inc({ outcome: result.outcome });
-        if (result.outcome === 'archived' && result.stored === 'now') {
-          metrics.bytes.inc(result.bytes);
-          await stats.countArchived(data.accountSid, result.bytes);
-        }
-        if (result.outcome === 'skipped') await stats.countSkipped(data.accountSid);
+        if (result.outcome === 'archived' && result.stored === 'now') metrics.bytes.inc(result.bytes);
+        if (result.outcome === 'skipped') await stats.countSkipped(data.accountSid, data.recordingSid);
+        else await stats.countArchived(data.accountSid, data.recordingSid, result.bytes);
         log.info({ result }, `recording ${result.outcome}`);
         return result;
       } catch (error) {

@@ -15,23 +15,35 @@ export interface ReconcileSummary {
   enqueued: number;
 }
 
+/** Adds to a total once per recording: a marker (kept a week) remembers it was counted. */
+const countOnce = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+  if tonumber(ARGV[2]) > 0 then redis.call('HINCRBY', KEYS[2], 'bytes', ARGV[2]) end
+  return 1
+end
+return 0`;
+
+const markerSeconds = 7 * 24 * 3600;
+
 /**
  * Running totals per account, kept in Redis beside the queues (under the same prefix, so a Redis Cluster
- * hash tag keeps them in one slot). Completed jobs are removed after a while; these totals are not.
+ * hash tag keeps them in one slot). Completed jobs are removed after a while; these totals are not. Each
+ * recording counts once, however many times its job ran: a worker may die between storing a copy and
+ * finishing its job, and the retry must not count the copy again (nor miss it).
  */
 export function vaultStats(redis: Redis, prefix: string) {
   const accountKey = (accountSid: string) => `${prefix}:vault-stats:${accountSid}`;
+  const markerKey = (recordingSid: string) => `${prefix}:vault-stats:counted:${recordingSid}`;
   const reconcileKey = `${prefix}:vault-stats:reconcile`;
+  const count = (accountSid: string, recordingSid: string, field: 'archived' | 'skipped', bytes: number) =>
+    redis.eval(countOnce, 2, markerKey(recordingSid), accountKey(accountSid), field, bytes, markerSeconds);
   return {
-    async countArchived(accountSid: string, bytes: number): Promise<void> {
-      await redis
-        .multi()
-        .hincrby(accountKey(accountSid), 'archived', 1)
-        .hincrby(accountKey(accountSid), 'bytes', bytes)
-        .exec();
+    async countArchived(accountSid: string, recordingSid: string, bytes: number): Promise<void> {
+      await count(accountSid, recordingSid, 'archived', bytes);
     },
-    async countSkipped(accountSid: string): Promise<void> {
-      await redis.hincrby(accountKey(accountSid), 'skipped', 1);
+    async countSkipped(accountSid: string, recordingSid: string): Promise<void> {
+      await count(accountSid, recordingSid, 'skipped', 0);
     },
     async recordReconcile(accountSid: string, summary: ReconcileSummary): Promise<void> {
       await redis.hset(reconcileKey, accountSid, JSON.stringify(summary));

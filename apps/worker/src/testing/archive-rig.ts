@@ -127,7 +127,10 @@ export async function startArchiveRig(options: {
         metrics: createWorkerMetrics(),
         accounts: createTwilioAccounts({
           baseUrl: emulator.baseUrl,
-          accounts: [account, ...otherAccounts].map((a) => ({ accountSid: a.accountSid, authTokens: [a.authToken] })),
+          accounts: [account, ...otherAccounts].map((a) => ({
+            accountSid: a.accountSid,
+            authTokens: [a.authToken],
+          })),
         }),
         media,
         store: workerOptions.wrapStore ? workerOptions.wrapStore(store) : store,
