@@ -27,3 +27,16 @@ export const dashboardEnv = envSchema(
 );
 
 export type DashboardEnv = z.output<typeof dashboardEnv>;
+
+/** The board's credentials, or `off`; the schema already refused a board with auth on and no credentials. */
+export function dashboardAuth(env: {
+  DASHBOARD_AUTH: 'on' | 'off';
+  DASHBOARD_USER?: string | undefined;
+  DASHBOARD_PASSWORD?: string | undefined;
+}): { user: string; password: string } | 'off' {
+  if (env.DASHBOARD_AUTH === 'off') return 'off';
+  if (!env.DASHBOARD_USER || !env.DASHBOARD_PASSWORD) {
+    throw new Error('DASHBOARD_USER and DASHBOARD_PASSWORD are required unless DASHBOARD_AUTH=off');
+  }
+  return { user: env.DASHBOARD_USER, password: env.DASHBOARD_PASSWORD };
+}

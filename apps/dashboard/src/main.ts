@@ -1,7 +1,68 @@
-import { loadConfigOrExit } from '@recording-vault/config';
+import { once } from 'node:events';
+import { loadConfigOrExit, redisSettings } from '@recording-vault/config';
+import { allQueueNames, producerConnection, type QueueName } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
-import { dashboardEnv } from './config.ts';
+import { Queue } from 'bullmq';
+import { createDashboardApp } from './app.ts';
+import { dashboardAuth, dashboardEnv } from './config.ts';
 
 const env = loadConfigOrExit(dashboardEnv, process.env, 'dashboard');
 const logger = createLogger({ name: 'dashboard', level: env.LOG_LEVEL });
-logger.info({ port: env.DASHBOARD_PORT, auth: env.DASHBOARD_AUTH }, 'dashboard configured');
+const redisConfig = redisSettings(env);
+const auth = dashboardAuth(env);
+if (auth === 'off') {
+  logger.warn(
+    'DASHBOARD_AUTH=off: the board is unauthenticated; anyone who reaches it can retry and remove jobs',
+  );
+}
+
+// Fail-fast profile: while Redis is down the board's requests fail at once instead of queueing, and
+// /healthz says 503.
+const redis = producerConnection(redisConfig.url);
+let redisUp = false;
+redis.on('ready', () => {
+  redisUp = true;
+  logger.info('redis connected');
+});
+redis.on('error', (error) => {
+  // ioredis repeats the error on every reconnect attempt: log the transition, not each attempt.
+  if (redisUp) logger.error({ err: error }, 'redis connection lost');
+  redisUp = false;
+});
+
+const queues = Object.fromEntries(
+  allQueueNames.map((name) => {
+    const queue = new Queue(name, { connection: redis, prefix: redisConfig.prefix });
+    queue.on('error', () => {}); // surfaced through the connection's own error log
+    return [name, queue];
+  }),
+) as Record<QueueName, Queue>;
+
+const app = createDashboardApp({
+  queues,
+  auth,
+  logger,
+  isRedisReady: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+});
+const server = app.listen(env.DASHBOARD_PORT, env.DASHBOARD_HOST);
+await once(server, 'listening');
+logger.info({ address: server.address(), auth: env.DASHBOARD_AUTH }, 'dashboard listening');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // The board polls over keep-alive connections: close the idle ones now, the rest after a short grace.
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => server.closeAllConnections(), 5_000);
+  await closed;
+  clearTimeout(deadline);
+  await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => {})));
+  await redis.quit().catch(() => redis.disconnect());
+  logger.info('stopped');
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,53 @@
+import { ConfigError } from '@recording-vault/config';
+import { parseStackEnv, type StackConfig } from './config.ts';
+import { redisAnswers, redisMissingHelp } from './redis-probe.ts';
+import { type StackUrls, startStack } from './stack.ts';
+
+// `pnpm start`: the whole vault in one process, for a laptop. Production runs the three apps apart.
+let config: StackConfig;
+try {
+  config = parseStackEnv(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`recording-vault: ${error.message}`);
+  process.exit(1);
+}
+
+if (!(await redisAnswers(config.worker.REDIS_URL))) {
+  console.error(`recording-vault: ${redisMissingHelp(config.worker.REDIS_URL)}`);
+  process.exit(1);
+}
+
+const stack = await startStack(config).catch((error: unknown) => {
+  console.error(
+    `recording-vault: could not start: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+});
+process.stdout.write(banner(stack.urls));
+
+function banner(urls: StackUrls): string {
+  return [
+    '',
+    'Recording Vault is running (ingest API, worker and dashboard in one process):',
+    `  callbacks  ${urls.callbacks}`,
+    `             give Twilio ${urls.publicCallbacks}`,
+    `  dashboard  ${urls.dashboard}`,
+    `  metrics    ${urls.metrics}`,
+    `  storage    ${urls.storage}`,
+    'Ctrl-C stops it.',
+    '',
+    '',
+  ].join('\n');
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.error(`recording-vault: ${signal}: finishing requests and active jobs, then stopping`);
+  await stack.close();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

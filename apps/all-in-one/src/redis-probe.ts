@@ -1,0 +1,47 @@
+import { Redis } from 'ioredis';
+
+/** One connection attempt and a PING, bounded: at start-up a missing Redis is a message, not a hang. */
+export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** What to tell someone who ran `pnpm start` or `pnpm demo` without a Redis. */
+export function redisMissingHelp(url: string): string {
+  return [
+    `Redis does not answer at ${redactUrl(url)} (REDIS_URL).`,
+    'Start one, then run this again:',
+    '  redis-server --appendonly yes --maxmemory-policy noeviction',
+    '      (from your distribution: apt install redis-server, brew install redis)',
+    '  docker run -d --name rv-redis -p 127.0.0.1:6379:6379 redis:7.4-alpine \\',
+    '      redis-server --appendonly yes --maxmemory-policy noeviction',
+    "or point REDIS_URL at a Redis you run. (`docker compose up redis` starts the stack's Redis, which",
+    'only the compose services reach: run the whole stack with `docker compose up` instead.)',
+  ].join('\n');
+}
+
+/** A Redis URL may carry a password: show where, never with what. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,101 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { allQueueNames, type QueueName } from '@recording-vault/contract';
+import type { Logger } from '@recording-vault/logger';
+import type { Queue } from 'bullmq';
+import express from 'express';
+import { basicAuth, type DashboardCredentials } from './basic-auth.ts';
+
+export interface DashboardDeps {
+  /** One queue per name of the contract: a queue added there without a board entry is a compile error. */
+  queues: Readonly<Record<QueueName, Queue>>;
+  /** `off` only on a trusted network: the board can retry and remove jobs. */
+  auth: DashboardCredentials | 'off';
+  logger: Logger;
+  /** Whether Redis answers now (a PING on the queues' connection); `/healthz` says 503 otherwise. */
+  isRedisReady(): Promise<boolean>;
+  /** How long `/healthz` waits for that answer before it says 503. */
+  healthTimeoutMs?: number;
+}
+
+/**
+ * What the board may do to each queue. A purge job deletes a recording at Twilio, which cannot be undone:
+ * such a delete is started by the worker after it verified the copy, never by a click, so the purge queue
+ * is read-only (Bull Board then answers 405 to every write, not just hides the buttons). Retrying a failed
+ * archive job is the operator's everyday remedy; the pipeline re-verifies before any delete. A queue added
+ * to the contract does not compile until it has a line here.
+ */
+const boardPolicy: Readonly<Record<QueueName, { readOnlyMode: boolean; description: string }>> = {
+  archive: {
+    readOnlyMode: false,
+    description: 'One job per recording: download, store, verify, then delete at Twilio.',
+  },
+  purge: {
+    readOnlyMode: true,
+    description: 'Deletes at Twilio after PURGE_DELAY, verifying the copy again first. Read-only here.',
+  },
+  // These only list recordings at Twilio and enqueue archive jobs (ids from the recording SID, so a
+  // rerun adds nothing twice): retrying them is safe.
+  backfill: {
+    readOnlyMode: false,
+    description: "Lists one account's recordings of one day at Twilio and enqueues an archive job for each.",
+  },
+  reconcile: {
+    readOnlyMode: false,
+    description: 'Lists recent recordings at Twilio and enqueues those no callback brought.',
+  },
+};
+
+export function createDashboardApp(deps: DashboardDeps): express.Express {
+  const { logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  // The board has write actions: no framing by other sites, and no board URL leaking in a Referer.
+  app.use((_req, res, next) => {
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+
+  // Before authentication: compose's healthcheck has no credentials, and the answer reveals nothing.
+  app.get('/healthz', async (_req, res) => {
+    const up = await withinTime(deps.isRedisReady(), deps.healthTimeoutMs ?? 1_000);
+    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'redis unavailable' });
+  });
+
+  if (deps.auth !== 'off') app.use(basicAuth(deps.auth, logger));
+
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath('/');
+  createBullBoard({
+    queues: allQueueNames.map(
+      (name) =>
+        new BullMQAdapter(deps.queues[name], {
+          readOnlyMode: boardPolicy[name].readOnlyMode,
+          allowRetries: !boardPolicy[name].readOnlyMode,
+          description: boardPolicy[name].description,
+        }),
+    ),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Recording Vault' } },
+  });
+  app.use('/', serverAdapter.getRouter());
+  return app;
+}
+
+/**
+ * False when the check fails or takes longer than `timeoutMs`: a connection with an offline queue would
+ * otherwise hold the healthcheck until Redis returns.
+ */
+async function withinTime(check: Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([check.catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,108 @@
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { allQueueNames, archiveJobId, producerConnection, type QueueName } from '@recording-vault/contract';
+import { createLogger } from '@recording-vault/logger';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The worker's own test rig: a real worker archiving from the Twilio emulator into a folder.
+import { type ArchiveRig, startArchiveRig } from '../../worker/src/testing/archive-rig.ts';
+import { createDashboardApp } from './app.ts';
+
+const credentials = { user: 'operator', password: 'correct horse battery staple' };
+const screenshot = fileURLToPath(new URL('../../../test-artifacts/dashboard.png', import.meta.url));
+
+describe('dashboard in a browser', () => {
+  let rig: ArchiveRig;
+  let connection: Redis;
+  let queues: Record<QueueName, Queue>;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  const recordingSids: string[] = [];
+
+  beforeAll(async () => {
+    rig = await startArchiveRig({ driver: 'folder' });
+    await rig.startWorker();
+    // Demo-style traffic: a mono and a dual-channel recording, archived and deleted at Twilio for real.
+    for (const input of [
+      { duration: 7, channels: 1 as const },
+      { duration: 11, channels: 2 as const },
+    ]) {
+      const recording = rig.addRecording(input);
+      recordingSids.push(recording.sid);
+      await rig.enqueue(recording);
+    }
+    for (const sid of recordingSids) expect(await (await rig.settle(sid)).getState()).toBe('completed');
+
+    connection = producerConnection(rig.redis.url);
+    connection.on('error', () => {});
+    queues = Object.fromEntries(
+      allQueueNames.map((name) => [name, new Queue(name, { connection, prefix: rig.prefix })]),
+    ) as Record<QueueName, Queue>;
+    server = createDashboardApp({
+      queues,
+      auth: credentials,
+      logger: createLogger({ name: 'dashboard', level: 'silent' }),
+      isRedisReady: async () => (await connection.ping()) === 'PONG',
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.closeAllConnections();
+    server?.close();
+    await Promise.all(Object.values(queues ?? {}).map((queue) => queue.close().catch(() => {})));
+    connection?.disconnect();
+    await rig?.close();
+  });
+
+  it('answers 401 to a browser without credentials', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const answered = page.waitForResponse(`${base}/`);
+      // Headless Chromium turns the unanswered challenge into a navigation error; the response is what counts.
+      await page.goto(`${base}/`).catch(() => undefined);
+      const response = await answered;
+      expect(response.status()).toBe(401);
+      expect(response.headers()['www-authenticate']).toMatch(/^Basic /);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('with credentials, shows the archive queue and its completed jobs', async () => {
+    const context = await browser.newContext({
+      httpCredentials: { username: credentials.user, password: credentials.password },
+      viewport: { width: 1400, height: 900 },
+    });
+    try {
+      const page = await context.newPage();
+      const response = await page.goto(`${base}/queue/archive?status=completed`);
+      expect(response?.status()).toBe(200);
+      // The job ids are the recording SIDs: what an operator searches the board for.
+      for (const sid of recordingSids) {
+        await page.getByText(archiveJobId(sid)).first().waitFor({ state: 'visible', timeout: 30_000 });
+      }
+      await expect(page.title()).resolves.toContain('Recording Vault');
+      // Job data holds identifiers only: the account's credentials never reach the board.
+      expect(await page.content()).not.toContain(rig.account.authToken);
+      await mkdir(fileURLToPath(new URL('.', `file://${screenshot}`)), { recursive: true });
+      await page.screenshot({ path: screenshot, fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+});
