@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit, redisSettings, retryPolicy, twilioSettings } from '@recording-vault/config';
+import { createTwilioRestClient } from '@recording-vault/twilio';
+import { parseBackfillOptions } from './backfill-options.ts';
+import { startBackfill } from './backfill-run.ts';
+import { CliError } from './cli-error.ts';
+import { cliEnv } from './config.ts';
+import { dryRun } from './dry-run.ts';
+import { createProgressDisplay, formatBytes } from './progress-display.ts';
+import { checkTwilio, connectRedis } from './reachability.ts';
+import { formatStatus, readStatus } from './status.ts';
+
+const usage = `usage:
+  vault backfill --from YYYY-MM-DD --to YYYY-MM-DD [--account AC…]… [--dry-run] [--price-per-minute 0.0005]
+  vault status [--json]`;
+
+const out = process.stdout;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command !== 'backfill' && command !== 'status')
+    throw new CliError(`unknown command ${command ?? '(none)'}\n${usage}`, 2);
+  const env = loadConfigOrExit(cliEnv, process.env, 'vault');
+  const redisConfig = redisSettings(env);
+  const twilio = twilioSettings(env);
+  const configured = twilio.accounts.map((a) => a.accountSid);
+
+  if (command === 'status') {
+    const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
+    const redis = await connectRedis(redisConfig.url);
+    try {
+      const statuses = await readStatus(redis, redisConfig.prefix, configured);
+      out.write(values.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${formatStatus(statuses)}\n`);
+    } finally {
+      redis.disconnect();
+    }
+    return 0;
+  }
+
+  const options = parseBackfillOptions(args, configured);
+  const selected = twilio.accounts.filter(
+    (a) => options.accounts.length === 0 || options.accounts.includes(a.accountSid),
+  );
+  const clients = selected.map((account) =>
+    createTwilioRestClient(
+      { accountSid: account.accountSid, authToken: account.authTokens[0] as string, apiKey: account.apiKey },
+      { baseUrl: twilio.baseUrl, timeoutMs: 15_000 },
+    ),
+  );
+
+  if (options.dryRun) {
+    await checkTwilio(clients, twilio.baseUrl);
+    let total = { completed: 0, minutes: 0, bytes: 0, cost: 0 };
+    for (const client of clients) {
+      const report = await dryRun(client, options, env.RECORDING_FORMAT, options.pricePerMinute);
+      out.write(
+        `${report.accountSid}: ${report.listed} recordings listed, ${report.completed} to archive, ${report.minutes.toFixed(1)} minutes, about ${formatBytes(report.estimatedBytes)} as ${env.RECORDING_FORMAT}, $${report.monthlyCost.toFixed(2)} a month at Twilio\n`,
+      );
+      total = {
+        completed: total.completed + report.completed,
+        minutes: total.minutes + report.minutes,
+        bytes: total.bytes + report.estimatedBytes,
+        cost: total.cost + report.monthlyCost,
+      };
+    }
+    out.write(
+      `dry run, nothing enqueued: ${total.completed} recordings, ${total.minutes.toFixed(1)} minutes, about ${formatBytes(total.bytes)}, $${total.cost.toFixed(2)} a month at $${options.pricePerMinute} per minute (before Twilio's free allowance)\n`,
+    );
+    return 0;
+  }
+
+  const redis = await connectRedis(redisConfig.url);
+  try {
+    await checkTwilio(clients, twilio.baseUrl);
+    const run = await startBackfill(
+      redis,
+      redisConfig.prefix,
+      selected.map((a) => a.accountSid),
+      options,
+      retryPolicy(env),
+    );
+    out.write(
+      `backfill ${run.runId}: listing ${options.from} to ${options.to} for ${selected.length} account(s); the workers do the work\n`,
+    );
+    const display = createProgressDisplay(out, Number(process.env.VAULT_PROGRESS_INTERVAL_MS ?? 5_000));
+    const started = Date.now();
+    let interrupted = false;
+    process.once('SIGINT', () => {
+      interrupted = true;
+    });
+    let warnedNoWorker = false;
+    while (!interrupted) {
+      const progress = await run.progress();
+      display.update(progress, Date.now() - started);
+      if (progress.done) break;
+      if (progress.workers === 0 && !warnedNoWorker && Date.now() - started > 10_000) {
+        warnedNoWorker = true;
+        process.stderr.write(
+          'vault: no worker is running; start one (pnpm start:worker) for the backfill to progress\n',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    display.stop();
+    if (interrupted) {
+      out.write(
+        `\nstopped watching; backfill ${run.runId} goes on in the workers (vault status shows where it is)\n`,
+      );
+    }
+    await run.close();
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      process.stderr.write(`vault: ${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(`vault: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
