@@ -501,7 +501,8 @@ describe('a recording already archived and deleted at Twilio', () => {
   async function expectAlreadyArchived(recording: RecordingResource): Promise<void> {
     const job = await rig.settle(recording.sid);
     expect(await job.getState()).toBe('completed');
-    expect(job.returnvalue).toEqual({ outcome: 'already-archived', key: keyOf(recording) });
+    const { bytes } = await rig.emulator.expectedMedia(recording.sid);
+    expect(job.returnvalue).toEqual({ outcome: 'already-archived', key: keyOf(recording), bytes });
     const log = requestsFor(rig, recording.sid);
     expect(log.filter(isMedia)).toHaveLength(1);
     expect(log.filter((entry) => entry.route === 'delete')).toEqual([]);

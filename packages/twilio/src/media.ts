@@ -1,4 +1,4 @@
-import { type Readable, Transform } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { Agent, interceptors, request } from 'undici';
 import { errorFromResponse, errorFromTransport, TwilioApiError } from './errors.ts';
 import type { MediaFormat } from './recording.ts';
@@ -86,7 +86,9 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
       response.body.on('error', (error) =>
         body.destroy(media.signal?.aborted ? error : errorFromTransport(what, error)),
       );
-      response.body.pipe(body);
+      // pipeline, not pipe: when the consumer gives up (a storage failure, an abort) the download is
+      // destroyed too and its connection released, instead of idling until the timeout.
+      pipeline(response.body, body, () => {});
       return {
         body,
         contentType: typeof contentType === 'string' ? contentType : mediaTypes[media.format],
