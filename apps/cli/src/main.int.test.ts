@@ -154,6 +154,58 @@ describe('vault', () => {
     expect(rig.emulator.requests.some((r) => r.route === 'delete' || r.route === 'media')).toBe(false);
   });
 
+  it('--dry-run over 5,000 recordings in two accounts counts what the seed holds', async () => {
+    const [first, second] = rig.accounts;
+    if (!first || !second) throw new Error('two accounts expected');
+    const june = { from: '2025-06-01T00:00:00Z', to: '2025-06-30T23:59:59Z' };
+    const big = [
+      ...rig.emulator.seedRecordings({
+        accountSid: first.accountSid,
+        count: 2_400,
+        ...june,
+        channels: { dualFraction: 0.3 },
+        seed: 'june',
+      }),
+      ...rig.emulator.seedRecordings({
+        accountSid: second.accountSid,
+        count: 2_300,
+        ...june,
+        channels: { dualFraction: 0.3 },
+        seed: 'june',
+      }),
+      ...rig.emulator.seedRecordings({
+        accountSid: second.accountSid,
+        count: 200,
+        ...june,
+        status: 'absent',
+        seed: 'june-absent',
+      }),
+      ...rig.emulator.seedRecordings({
+        accountSid: first.accountSid,
+        count: 100,
+        ...june,
+        seed: 'june-gone',
+      }),
+    ];
+    expect(big).toHaveLength(5_000);
+    for (const recording of big.slice(-100)) rig.emulator.deleteRecording(recording.sid);
+    const requestsBefore = rig.emulator.requests.length;
+
+    const result = await run(['backfill', '--from', '2025-06-01', '--to', '2025-06-30', '--dry-run'], env);
+    expect(result.code).toBe(0);
+    const completed = big.slice(0, 4_700);
+    const minutes = completed.reduce((sum, r) => sum + Number(r.duration), 0) / 60;
+    const bytes = completed.reduce((sum, r) => sum + 44 + Number(r.duration) * 16_000 * r.channels, 0);
+    expect(result.stdout).toContain(`${first.accountSid}: 2400 recordings listed, 2400 to archive`);
+    expect(result.stdout).toContain(`${second.accountSid}: 2500 recordings listed, 2300 to archive`);
+    expect(result.stdout).toContain(
+      `dry run, nothing enqueued: 4700 recordings, ${minutes.toFixed(1)} minutes, about ${(bytes / 2 ** 30).toFixed(1)} GiB`,
+    );
+    const madeByTheRun = rig.emulator.requests.slice(requestsBefore);
+    expect(madeByTheRun.every((r) => r.route === 'list' && r.method === 'GET')).toBe(true);
+    expect(await enqueued()).toBe(0);
+  });
+
   it('backfills with a worker killed midway and a second run, archiving every recording exactly once', async () => {
     const workerEnv = {
       ...env,
