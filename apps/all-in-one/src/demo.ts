@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { archiveJobId, producerConnection, QueueName } from '@recording-vault/contract';
+import { onStopSignal } from '@recording-vault/lifecycle';
 import {
   callbackParamsFor,
   demoRecordingInputs,
@@ -63,18 +64,14 @@ const config = parseStackEnv({
 const stack = await startStack(config);
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
+onStopSignal(async (signal) => {
   stopping = true;
   console.error(`demo: ${signal}, stopping`);
   await stack.close();
   await forgetDemoJobs().catch(() => {});
   await emulator.close();
   await redis.close();
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+});
 
 say();
 say('Recording Vault demo: the vault against a Twilio API emulator, no Twilio account needed.');

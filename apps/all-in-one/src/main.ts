@@ -1,4 +1,5 @@
 import { ConfigError } from '@recording-vault/config';
+import { onStopSignal } from '@recording-vault/lifecycle';
 import { parseStackEnv, type StackConfig } from './config.ts';
 import { redisAnswers, redisMissingHelp } from './redis-probe.ts';
 import { type StackUrls, startStack } from './stack.ts';
@@ -41,13 +42,7 @@ function banner(urls: StackUrls): string {
   ].join('\n');
 }
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+onStopSignal(async (signal) => {
   console.error(`recording-vault: ${signal}: finishing requests and active jobs, then stopping`);
   await stack.close();
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+});

@@ -14,6 +14,7 @@ import { callbackPath, createIngestApp } from '@recording-vault/ingest-api/app';
 import { createArchiveEnqueuer } from '@recording-vault/ingest-api/archive-enqueuer';
 import { trustProxySetting } from '@recording-vault/ingest-api/config';
 import { createIngestMetrics } from '@recording-vault/ingest-api/metrics';
+import { closeHttpServer } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
@@ -128,12 +129,7 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
   async function stopServers(): Promise<void> {
     await Promise.all(
       servers.map(async (server) => {
-        if (!server.listening) return;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const deadline = setTimeout(() => server.closeAllConnections(), 8_000);
-        await closed;
-        clearTimeout(deadline);
+        if (server.listening) await closeHttpServer(server, 8_000);
       }),
     );
   }

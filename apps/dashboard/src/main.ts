@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { loadConfigOrExit, redisSettings } from '@recording-vault/config';
 import { allQueueNames, producerConnection, type QueueName } from '@recording-vault/contract';
+import { closeHttpServer, onStopSignal } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { Queue } from 'bullmq';
 import { createDashboardApp } from './app.ts';
@@ -48,21 +49,11 @@ const server = app.listen(env.DASHBOARD_PORT, env.DASHBOARD_HOST);
 await once(server, 'listening');
 logger.info({ address: server.address(), auth: env.DASHBOARD_AUTH }, 'dashboard listening');
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+onStopSignal(async (signal) => {
   logger.info({ signal }, 'shutting down');
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // The board polls over keep-alive connections: close the idle ones now, the rest after a short grace.
-  server.closeIdleConnections();
-  const deadline = setTimeout(() => server.closeAllConnections(), 5_000);
-  await closed;
-  clearTimeout(deadline);
+  // The board polls over keep-alive connections: the idle ones close now, the rest after a short grace.
+  await closeHttpServer(server, 5_000);
   await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => {})));
   await redis.quit().catch(() => redis.disconnect());
   logger.info('stopped');
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+});

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { loadConfigOrExit, redisSettings, retryPolicy, twilioSettings } from '@recording-vault/config';
 import { producerConnection, QueueName } from '@recording-vault/contract';
+import { closeHttpServer, onStopSignal } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { Queue } from 'bullmq';
 import { createIngestApp } from './app.ts';
@@ -48,21 +49,10 @@ logger.info(
   'ingest API listening',
 );
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+onStopSignal(async (signal) => {
   logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-  // Requests already in flight finish and are answered; idle keep-alive sockets close now.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const deadline = setTimeout(() => server.closeAllConnections(), 8_000);
-  await closed;
-  clearTimeout(deadline);
+  await closeHttpServer(server, 8_000);
   await queue.close().catch(() => {});
   await redis.quit().catch(() => redis.disconnect());
   logger.info('stopped');
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+});

@@ -139,7 +139,11 @@ describe('worker process', () => {
     expect(code).toBe(0);
     expect(await rig.queue.getJobState(archiveJobId(active.sid))).toBe('completed');
     expect(rig.emulator.isDeleted(active.sid)).toBe(true);
-    expect(await rig.queue.getJobState(archiveJobId(waiting.sid))).toBe('waiting');
-    expect(rig.emulator.isDeleted(waiting.sid)).toBe(false);
+    // A job added as the worker stops is either left waiting for another worker or, if the worker's last
+    // fetch had already taken it, finished: never left active under a lock nobody holds.
+    const late = await rig.queue.getJobState(archiveJobId(waiting.sid));
+    expect(['waiting', 'completed']).toContain(late);
+    expect(rig.emulator.isDeleted(waiting.sid)).toBe(late === 'completed');
+    expect(await rig.queue.getActiveCount()).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import {
   twilioSettings,
 } from '@recording-vault/config';
 import { workerConnection } from '@recording-vault/contract';
+import { onStopSignal } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
@@ -69,8 +70,7 @@ logger.info(
   'worker started',
 );
 
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
+onStopSignal(async (signal) => {
   stopping = true;
   logger.info(
     { signal, graceSeconds: env.SHUTDOWN_GRACE_SECONDS },
@@ -81,7 +81,4 @@ async function shutdown(signal: string): Promise<void> {
   metricsServer.close();
   await connection.quit().catch(() => connection.disconnect());
   logger.info('stopped');
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+});
