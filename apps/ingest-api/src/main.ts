@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import { createIngestApp } from './app.ts';
 import { createArchiveEnqueuer } from './archive-enqueuer.ts';
 import { ingestEnv, trustProxySetting } from './config.ts';
+import { createIngestServer } from './http-server.ts';
 import { createIngestMetrics } from './metrics.ts';
 
 const env = loadConfigOrExit(ingestEnv, process.env, 'ingest-api');
@@ -39,10 +40,7 @@ const app = createIngestApp({
   trustProxy: trustProxySetting(env.TRUST_PROXY),
 });
 
-const server = app.listen(env.INGEST_PORT, env.INGEST_HOST);
-// Twilio gives up after 15 s; a client slower than that is not Twilio.
-server.headersTimeout = 10_000;
-server.requestTimeout = 15_000;
+const server = createIngestServer(app).listen(env.INGEST_PORT, env.INGEST_HOST);
 await once(server, 'listening');
 logger.info(
   { address: server.address(), publicUrl: `${env.PUBLIC_BASE_URL}/twilio/recording-status` },

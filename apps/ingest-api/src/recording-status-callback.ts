@@ -12,21 +12,50 @@ const wholeNumber = (max: number) =>
     .transform(Number)
     .pipe(z.number().max(max, `must be at most ${max}`));
 
-/** RFC 2822, as Twilio writes RecordingStartTime ("Tue, 24 Nov 2026 03:00:00 +0000"); kept as ISO 8601. */
+const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const rfc2822 =
+  /^([A-Z][a-z]{2}), (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:([+-])(\d{2})(\d{2})|GMT|UTC)$/;
+
+/**
+ * RFC 2822, as Twilio writes RecordingStartTime ("Tue, 24 Nov 2026 03:00:00 +0000"), kept as ISO 8601.
+ * Every field is checked, not only the shape: `Date.parse` would quietly turn 29 Feb 2026 into 1 March,
+ * 24:00 into the next day and second 75 into nothing.
+ */
+export function parseRfc2822(text: string): Date | undefined {
+  const match = rfc2822.exec(text);
+  if (!match) return undefined;
+  const [, weekday, day, monthName, year, hours, minutes, seconds, sign, zoneHours, zoneMinutes] = match;
+  const month = months.indexOf(monthName as string);
+  const [y, d, h, m, s] = [year, day, hours, minutes, seconds].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 0 || y < 1900 || h > 23 || m > 59 || s > 59) return undefined;
+  if (Number(zoneHours ?? 0) > 14 || Number(zoneMinutes ?? 0) > 59) return undefined;
+  const local = new Date(Date.UTC(y, month, d, h, m, s));
+  // The day must exist in that month (no 31 April), and the weekday must be the date's own.
+  if (local.getUTCDate() !== d || weekdays[local.getUTCDay()] !== weekday) return undefined;
+  const offsetMinutes = (sign === '-' ? -1 : 1) * (Number(zoneHours ?? 0) * 60 + Number(zoneMinutes ?? 0));
+  return new Date(local.getTime() - offsetMinutes * 60_000);
+}
+
 const rfc2822Date = z
   .string()
   .max(64)
-  .regex(
-    /^[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} ([+-]\d{4}|GMT|UTC)$/,
-    'must be an RFC 2822 date',
-  )
   .transform((text, ctx) => {
-    const time = Date.parse(text);
-    if (Number.isNaN(time)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a valid date' });
+    const date = parseRfc2822(text);
+    if (!date) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a valid RFC 2822 date, e.g. Tue, 24 Nov 2026 03:00:00 +0000',
+      });
       return z.NEVER;
     }
-    return new Date(time).toISOString();
+    return date.toISOString();
   });
 
 /**
