@@ -19,6 +19,7 @@ import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
 import { createWorkerMetrics, serveMetrics } from '@recording-vault/worker/metrics';
+import { waitForStorage } from '@recording-vault/worker/storage-readiness';
 import { createTwilioAccounts } from '@recording-vault/worker/twilio-accounts';
 import { createWorkers } from '@recording-vault/worker/workers';
 import { Queue } from 'bullmq';
@@ -54,7 +55,7 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
   const twilio = twilioSettings(worker);
 
   const store = createStore(storageSettings(worker));
-  await store.ensureBucket();
+  await waitForStorage(store, workerLog);
 
   const metrics = createWorkerMetrics();
   const observe = (status: number | 'error', kind: 'rest' | 'media') =>

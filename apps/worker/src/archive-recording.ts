@@ -3,6 +3,7 @@ import type { ArchiveJob, PurgeJob } from '@recording-vault/contract';
 import {
   type ObjectStore,
   recordingObjectKey,
+  StorageError,
   type StoredObject,
   sidecarKey,
 } from '@recording-vault/storage';
@@ -70,8 +71,8 @@ export function createArchiver(deps: ArchiveDeps) {
     // 1. Look it up.
     const recording = await run.step('lookup', () => lookUp(account, job.recordingSid));
     if (recording === 'gone') {
-      const key = job.archiveKey ?? keyFromCallback(job, settings.format);
-      const copy = key ? await store.stat(key) : undefined;
+      const key = job.archiveKey ?? keyFromJob(job, settings.format);
+      const copy = key ? await recordedCopy(key) : undefined;
       if (copy) return { outcome: 'already-archived', key: copy.key, bytes: copy.bytes };
       throw new ImpossibleJobError('the recording vanished at Twilio before it was archived');
     }
@@ -90,7 +91,7 @@ export function createArchiver(deps: ArchiveDeps) {
     const channels = recording.channels === 2 ? 2 : 1;
 
     // 2. Skip what is done: a copy whose size and hash were recorded when it was written.
-    let copy = await store.stat(key);
+    let copy = await recordedCopy(key);
     const stored = copy ? 'earlier' : 'now';
     if (copy) {
       await run.note(`already stored: ${key} (${copy.bytes} bytes, sha256 ${copy.sha256})`);
@@ -123,6 +124,20 @@ export function createArchiver(deps: ArchiveDeps) {
     await run.note(`verified ${key} and deleted the recording at Twilio (${deleted})`);
     return { outcome: 'archived', ...target, stored, twilio: deleted };
   };
+
+  /**
+   * The copy at `key` with the size and hash recorded when it was written; undefined when there is none. An
+   * object without that record (written by something else, or left by a store that is not atomic) proves
+   * nothing: it counts as no copy, and is overwritten by a fresh download while Twilio still has the recording.
+   */
+  async function recordedCopy(key: string): Promise<StoredObject | undefined> {
+    try {
+      return await store.stat(key);
+    } catch (error) {
+      if (error instanceof StorageError && error.kind === 'unrecorded') return undefined;
+      throw error;
+    }
+  }
 
   async function downloadAndStore(
     account: TwilioAccount,
@@ -188,10 +203,10 @@ function keyFor(recording: RecordingResource, format: 'wav' | 'mp3'): string {
   });
 }
 
-/** Where a copy made from this callback would be, for a recording Twilio no longer knows. */
-function keyFromCallback(job: ArchiveJob, format: 'wav' | 'mp3'): string | undefined {
+/** Where a copy made for this job would be, for a recording Twilio no longer knows. */
+function keyFromJob(job: ArchiveJob, format: 'wav' | 'mp3'): string | undefined {
   const callSid = job.callSid ?? job.callback?.conferenceSid;
-  const startTime = job.callback?.startTime;
+  const startTime = job.startTime ?? job.callback?.startTime;
   if (!callSid || !startTime) return undefined;
   return recordingObjectKey({
     accountSid: job.accountSid,

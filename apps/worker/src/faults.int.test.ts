@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
@@ -536,6 +537,42 @@ describe('a recording already archived and deleted at Twilio', () => {
       },
     });
     await expectAlreadyArchived(recording);
+  });
+
+  it('a job from a listing (backfill, reconciliation) carrying the start time finds the copy', async () => {
+    const recording = await archivedThenDeleted();
+    await rig.queue.remove(archiveJobId(recording.sid));
+    await rig.enqueue(recording, {
+      origin: 'reconcile',
+      startTime: new Date(recording.start_time).toISOString(),
+    });
+    await expectAlreadyArchived(recording);
+  });
+});
+
+describe('an object at the key without a recorded size and hash', () => {
+  let rig: ArchiveRig;
+  beforeAll(async () => {
+    rig = await startArchiveRig({ driver: 'folder' });
+    await rig.startWorker();
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it('proves nothing: the recording is downloaded again over it, then verified and deleted', async () => {
+    const recording = rig.addRecording({ duration: 4 });
+    // What a non-atomic store or another program could leave: bytes, but no record of what they should be.
+    const path = join(rig.store.location.replace(/^file:\/\//, ''), keyOf(recording));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, 'half a recording');
+    await expect(rig.store.stat(keyOf(recording))).rejects.toMatchObject({ kind: 'unrecorded' });
+
+    await rig.enqueue(recording);
+    const job = await rig.settle(recording.sid);
+    expect(job.returnvalue).toMatchObject({ outcome: 'archived', stored: 'now', twilio: 'deleted' });
+    expect(await rig.store.hash(keyOf(recording))).toEqual(await rig.emulator.expectedMedia(recording.sid));
+    await assertEveryDeleteWasSafe(rig);
   });
 });
 

@@ -102,6 +102,21 @@ describe('worker process', () => {
     await assertEveryDeleteWasSafe(rig);
   });
 
+  it('waits for storage that is down at start-up instead of exiting, then archives', async () => {
+    rig = await startArchiveRig({ driver: 's3' });
+    await rig.s3?.stop();
+    const recording = rig.addRecording({ duration: 3 });
+    await rig.enqueue(recording);
+    child = startWorkerProcess(await rigEnv(rig));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(child.exitCode).toBeNull();
+    expect(rig.emulator.requests.some((r) => r.route === 'delete')).toBe(false);
+    await rig.s3?.start();
+    const job = await rig.settle(recording.sid);
+    expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
+    await assertEveryDeleteWasSafe(rig);
+  });
+
   it('reports what it did on /metrics', async () => {
     rig = await startArchiveRig({ driver: 's3' });
     const recording = rig.addRecording({ duration: 4, channels: 1 });

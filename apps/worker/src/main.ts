@@ -13,6 +13,7 @@ import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
 import { workerEnv } from './config.ts';
 import { createWorkerMetrics, serveMetrics } from './metrics.ts';
+import { waitForStorage } from './storage-readiness.ts';
 import { createTwilioAccounts } from './twilio-accounts.ts';
 import { createWorkers } from './workers.ts';
 
@@ -26,7 +27,7 @@ const metrics = createWorkerMetrics();
 const observe = (status: number | 'error', kind: 'rest' | 'media') =>
   metrics.twilioResponses.inc({ kind, status: String(status) });
 const store = createStore(storage);
-await store.ensureBucket();
+await waitForStorage(store, logger);
 
 const connection = workerConnection(redis.url);
 connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error; waiting for Redis'));

@@ -40,6 +40,8 @@ export function createRecordingListing(deps: ListingDeps) {
             accountSid: recording.accountSid,
             recordingSid: recording.sid,
             ...(recording.callSid ? { callSid: recording.callSid } : {}),
+            // Lets a retry find the copy by its key even if Twilio no longer knows the recording.
+            startTime: recording.startTime.toISOString(),
             origin,
           },
           deps.retryPolicy,

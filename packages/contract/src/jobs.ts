@@ -25,6 +25,8 @@ export const ArchiveJob = z.object({
   /** What found the recording. */
   origin: z.enum(['callback', 'backfill', 'reconcile', 'manual']),
   callback: CallbackFacts.optional(),
+  /** When the recording started (UTC), from a listing: with the call SID it names the storage key. */
+  startTime: z.iso.datetime().optional(),
   /**
    * The storage key, recorded by the worker as soon as it is known, so that a retry after the recording
    * was deleted at Twilio can still find the copy it was deleted for.
