@@ -1,0 +1,92 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { archiveJobId, QueueName } from '@recording-vault/contract';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+export type JobCounts = Readonly<Record<string, number>>;
+
+export interface QueueWatch {
+  /** Archive and purge job counts by state, summed; undefined while Redis does not answer. */
+  counts(): Promise<JobCounts | undefined>;
+  /** Of the completed archive jobs: how many ran more than once, the most attempts and stalls one took. */
+  effort(): Promise<{
+    jobs: number;
+    retried: number;
+    maxAttempts: number;
+    stalled: number;
+    maxStalled: number;
+  }>;
+  /** Which of these recordings have no archive job in Redis. */
+  missingJobs(recordingSids: readonly string[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const states = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'failed',
+  'completed',
+] as const;
+
+/** The run's own view of the queues, over its own connection, never blocking long while Redis is down. */
+export function watchQueues(redisUrl: string, prefix: string): QueueWatch {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  connection.on('error', () => {});
+  const archive = new Queue(QueueName.archive, { connection, prefix });
+  const purge = new Queue(QueueName.purge, { connection, prefix });
+  for (const queue of [archive, purge]) queue.on('error', () => {});
+
+  return {
+    async counts() {
+      const both = await withTimeout(
+        Promise.all([archive.getJobCounts(...states), purge.getJobCounts(...states)]),
+        3_000,
+      );
+      if (!both) return undefined;
+      const [a, p] = both;
+      return Object.fromEntries(states.map((state) => [state, (a[state] ?? 0) + (p[state] ?? 0)]));
+    },
+    async effort() {
+      const jobs = await archive.getJobs(['completed'], 0, -1);
+      return {
+        jobs: jobs.length,
+        retried: jobs.filter((job) => job.attemptsMade > 1 || job.stalledCounter > 0).length,
+        maxAttempts: Math.max(0, ...jobs.map((job) => job.attemptsMade)),
+        stalled: jobs.filter((job) => job.stalledCounter > 0).length,
+        maxStalled: Math.max(0, ...jobs.map((job) => job.stalledCounter)),
+      };
+    },
+    async missingJobs(recordingSids) {
+      // A connection of its own: the shared one may still be reconnecting after a restart.
+      const client = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+      client.on('error', () => {});
+      try {
+        const pipeline = client.pipeline();
+        for (const sid of recordingSids)
+          pipeline.exists(`${prefix}:${QueueName.archive}:${archiveJobId(sid)}`);
+        const results = (await pipeline.exec()) ?? [];
+        return recordingSids.filter((_sid, i) => results[i]?.[1] === 0);
+      } finally {
+        client.disconnect();
+      }
+    },
+    async close() {
+      await withTimeout(Promise.all([archive.close(), purge.close()]), 2_000);
+      connection.disconnect();
+    },
+  };
+}
+
+/** Archive and purge jobs not yet finished one way or the other. */
+export function busyJobs(counts: JobCounts): number {
+  return ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']
+    .map((state) => counts[state] ?? 0)
+    .reduce((a, b) => a + b, 0);
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  return await Promise.race([work.catch(() => undefined), sleep(ms, undefined)]);
+}
