@@ -174,7 +174,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
             await job.updateData({ ...data, archiveKey });
           },
           async note(line) {
-            log.info(line);
+            log.debug(line);
             await job.log(line);
           },
           progress(bytes) {
