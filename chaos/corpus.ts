@@ -9,7 +9,7 @@ export interface Corpus {
   completed: RecordingResource[];
   /** Nothing to archive: must never be deleted. */
   absent: RecordingResource[];
-  /** Over one 16 MiB part: stored through the staged multipart upload and a server-side copy. */
+  /** Over one 8 MiB part (S3_PART_SIZE): stored through the staged multipart upload and a server-side copy. */
   multipart: RecordingResource[];
 }
 
@@ -18,7 +18,7 @@ const hour = 3_600_000;
 /**
  * 1,000 recordings in one account, created over the last day and a half (inside the reconciliation's
  * 48-hour window, across UTC days): mostly short (1–20 s, 16–640 kB of WAV), ten of a few MB, two over one
- * 16 MiB part, about a third dual-channel, 5% `absent`.
+ * 8 MiB part, about a third dual-channel, 5% `absent`.
  */
 export function seedCorpus(emulator: TwilioEmulator, seed: string, now = Date.now()): Corpus {
   const account = emulator.addAccount();

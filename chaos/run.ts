@@ -445,7 +445,7 @@ function figures(input: FigureInput): TableLine[] {
       label: '…sizes: smallest / median / largest; in all',
       value: `${kB(sizes[0] ?? 0)} / ${kB(sizes[Math.floor(sizes.length / 2)] ?? 0)} / ${MB(sizes.at(-1) ?? 0)}; ${MB(total)}`,
     },
-    { label: '…over one 16 MiB part (staged multipart upload)', value: String(corpus.multipart.length) },
+    { label: '…over one 8 MiB part (staged multipart upload)', value: String(corpus.multipart.length) },
     {
       label: 'callbacks: announced completed / absent; duplicates',
       value: `${firsts.filter((d) => d.status === 'completed').length} / ${firsts.filter((d) => d.status === 'absent').length}; ${deliveries.filter((d) => d.kind === 'duplicate').length}`,

