@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { redisSettings, retryPolicy, storageSettings, twilioSettings } from '@recording-vault/config';
 import {
   allQueueNames,
+  logConnectionChanges,
   producerConnection,
   type QueueName,
   workerConnection,
@@ -18,6 +19,7 @@ import { closeHttpServer } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
+import { workerBehaviour } from '@recording-vault/worker/config';
 import { createWorkerMetrics, serveMetrics } from '@recording-vault/worker/metrics';
 import { waitForStorage } from '@recording-vault/worker/storage-readiness';
 import { createTwilioAccounts } from '@recording-vault/worker/twilio-accounts';
@@ -73,30 +75,12 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
     accounts: createTwilioAccounts(twilio, observe),
     media,
     store,
-    settings: {
-      format: worker.RECORDING_FORMAT,
-      deleteFromTwilio: worker.DELETE_FROM_TWILIO,
-      purgeDelayMs: worker.PURGE_DELAY * 1000,
-    },
-    concurrency: worker.WORKER_CONCURRENCY,
-    globalConcurrency: worker.TWILIO_MAX_CONCURRENCY,
-    jobsPerSecond: worker.ARCHIVE_RATE_LIMIT,
-    retryPolicy: retryPolicy(worker),
-    lockDurationMs: worker.JOB_LOCK_SECONDS * 1000,
-    reconcileEveryMs: worker.RECONCILE_EVERY,
-    reconcileWindowMs: worker.RECONCILE_WINDOW,
+    ...workerBehaviour(worker),
   });
   metrics.queues.push(...Object.values(vault.queues));
 
   const producer = producerConnection(redis.url);
-  let redisUp = false;
-  producer.on('ready', () => {
-    redisUp = true;
-  });
-  producer.on('error', (error) => {
-    if (redisUp) ingestLog.error({ err: error }, 'redis connection lost; answering 503 until it returns');
-    redisUp = false;
-  });
+  logConnectionChanges(producer, ingestLog, 'redis connection lost; answering 503 until it returns');
   const isRedisReady = async () => producer.status === 'ready' && (await producer.ping()) === 'PONG';
   const queues = Object.fromEntries(
     allQueueNames.map((name) => {

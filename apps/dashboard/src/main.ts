@@ -1,6 +1,11 @@
 import { once } from 'node:events';
 import { loadConfigOrExit, redisSettings } from '@recording-vault/config';
-import { allQueueNames, producerConnection, type QueueName } from '@recording-vault/contract';
+import {
+  allQueueNames,
+  logConnectionChanges,
+  producerConnection,
+  type QueueName,
+} from '@recording-vault/contract';
 import { closeHttpServer, onStopSignal } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { Queue } from 'bullmq';
@@ -20,16 +25,7 @@ if (auth === 'off') {
 // Fail-fast profile: while Redis is down the board's requests fail at once instead of queueing, and
 // /healthz says 503.
 const redis = producerConnection(redisConfig.url);
-let redisUp = false;
-redis.on('ready', () => {
-  redisUp = true;
-  logger.info('redis connected');
-});
-redis.on('error', (error) => {
-  // ioredis repeats the error on every reconnect attempt: log the transition, not each attempt.
-  if (redisUp) logger.error({ err: error }, 'redis connection lost');
-  redisUp = false;
-});
+logConnectionChanges(redis, logger);
 
 const queues = Object.fromEntries(
   allQueueNames.map((name) => {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { loadConfigOrExit, redisSettings, retryPolicy, twilioSettings } from '@recording-vault/config';
-import { producerConnection, QueueName } from '@recording-vault/contract';
+import { logConnectionChanges, producerConnection, QueueName } from '@recording-vault/contract';
 import { closeHttpServer, onStopSignal } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { Queue } from 'bullmq';
@@ -16,16 +16,7 @@ const redisConfig = redisSettings(env);
 const twilio = twilioSettings(env);
 
 const redis = producerConnection(redisConfig.url);
-let redisUp = false;
-redis.on('ready', () => {
-  redisUp = true;
-  logger.info('redis connected');
-});
-redis.on('error', (error) => {
-  // ioredis repeats the error on every reconnect attempt: log the transition, not each attempt.
-  if (redisUp) logger.error({ err: error }, 'redis connection lost; answering 503 until it returns');
-  redisUp = false;
-});
+logConnectionChanges(redis, logger, 'redis connection lost; answering 503 until it returns');
 
 const queue = new Queue(QueueName.archive, { connection: redis, prefix: redisConfig.prefix });
 queue.on('error', () => {}); // surfaced through the connection's own error log and failed adds

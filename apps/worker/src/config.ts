@@ -2,6 +2,7 @@ import {
   booleanFlag,
   checkStorageEnv,
   checkTwilioEnv,
+  type DeepReadonly,
   duration,
   envSchema,
   logEnv,
@@ -9,6 +10,7 @@ import {
   positiveInt,
   redisEnv,
   retryEnv,
+  retryPolicy,
   storageEnv,
   twilioEnv,
 } from '@recording-vault/config';
@@ -47,3 +49,21 @@ export const workerEnv = envSchema(
 );
 
 export type WorkerEnv = z.output<typeof workerEnv>;
+
+/** The worker's behaviour from its environment: one mapping, for its own main and for `pnpm start`. */
+export function workerBehaviour(env: DeepReadonly<WorkerEnv>) {
+  return {
+    settings: {
+      format: env.RECORDING_FORMAT,
+      deleteFromTwilio: env.DELETE_FROM_TWILIO,
+      purgeDelayMs: env.PURGE_DELAY * 1000,
+    },
+    concurrency: env.WORKER_CONCURRENCY,
+    globalConcurrency: env.TWILIO_MAX_CONCURRENCY,
+    jobsPerSecond: env.ARCHIVE_RATE_LIMIT,
+    retryPolicy: retryPolicy(env),
+    lockDurationMs: env.JOB_LOCK_SECONDS * 1000,
+    reconcileEveryMs: env.RECONCILE_EVERY,
+    reconcileWindowMs: env.RECONCILE_WINDOW,
+  };
+}

@@ -1,17 +1,11 @@
 import { once } from 'node:events';
-import {
-  loadConfigOrExit,
-  redisSettings,
-  retryPolicy,
-  storageSettings,
-  twilioSettings,
-} from '@recording-vault/config';
+import { loadConfigOrExit, redisSettings, storageSettings, twilioSettings } from '@recording-vault/config';
 import { workerConnection } from '@recording-vault/contract';
 import { onStopSignal } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
-import { workerEnv } from './config.ts';
+import { workerBehaviour, workerEnv } from './config.ts';
 import { createWorkerMetrics, serveMetrics } from './metrics.ts';
 import { waitForStorage } from './storage-readiness.ts';
 import { createTwilioAccounts } from './twilio-accounts.ts';
@@ -40,18 +34,7 @@ const vault = await createWorkers({
   accounts: createTwilioAccounts(twilio, observe),
   media,
   store,
-  settings: {
-    format: env.RECORDING_FORMAT,
-    deleteFromTwilio: env.DELETE_FROM_TWILIO,
-    purgeDelayMs: env.PURGE_DELAY * 1000,
-  },
-  concurrency: env.WORKER_CONCURRENCY,
-  globalConcurrency: env.TWILIO_MAX_CONCURRENCY,
-  jobsPerSecond: env.ARCHIVE_RATE_LIMIT,
-  retryPolicy: retryPolicy(env),
-  lockDurationMs: env.JOB_LOCK_SECONDS * 1000,
-  reconcileEveryMs: env.RECONCILE_EVERY,
-  reconcileWindowMs: env.RECONCILE_WINDOW,
+  ...workerBehaviour(env),
 });
 metrics.queues.push(...Object.values(vault.queues));
 

@@ -28,3 +28,29 @@ export function workerConnection(url: string, options: RedisOptions = {}): Redis
     ...options,
   });
 }
+
+/** What `logConnectionChanges` needs of a logger (pino's, in the apps). */
+export interface ConnectionLog {
+  info(message: string): void;
+  error(details: { err: unknown }, message: string): void;
+}
+
+/**
+ * Logs when Redis connects and when the connection is lost. ioredis repeats the error on every reconnect
+ * attempt: the change is logged, not each attempt.
+ */
+export function logConnectionChanges(
+  redis: Redis,
+  log: ConnectionLog,
+  lostMessage = 'redis connection lost',
+): void {
+  let up = false;
+  redis.on('ready', () => {
+    up = true;
+    log.info('redis connected');
+  });
+  redis.on('error', (error) => {
+    if (up) log.error({ err: error }, lostMessage);
+    up = false;
+  });
+}
