@@ -34,7 +34,10 @@ export type FailureDecision =
   | { action: 'retry'; reason: string }
   /** Fail for good, with a reason an operator can read in the dashboard. */
   | { action: 'fail'; reason: string }
-  /** Pause the queue for every worker (Twilio's limit is per account), without using up an attempt. */
+  /**
+   * Pause the queue for every worker, without using up an attempt: Twilio's limit is per account, and a
+   * storage outage stops every job alike.
+   */
   | { action: 'rate-limit'; reason: string; delayMs: number | undefined }
   /** Come back later without using up an attempt. */
   | { action: 'later'; reason: string };
@@ -56,6 +59,11 @@ export function decideFailure(error: unknown): FailureDecision {
   if (error instanceof TwilioApiError) {
     if (error.kind === 'rate-limited') return { action: 'rate-limit', reason, delayMs: error.retryAfterMs };
     return { action: error.retryable ? 'retry' : 'fail', reason };
+  }
+  // Storage that does not answer fails every job alike: pause the queue (backing off while it stays down)
+  // rather than let an outage use up every job's attempts and leave them all in the failed set.
+  if (error instanceof StorageError && error.kind === 'unavailable') {
+    return { action: 'rate-limit', reason: `storage unreachable, pausing: ${reason}`, delayMs: undefined };
   }
   if (error instanceof StorageError) return { action: error.retryable ? 'retry' : 'fail', reason };
   // Unknown failures are retried: a bug shows up as a job failing all its attempts, not a lost recording.
