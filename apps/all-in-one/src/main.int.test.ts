@@ -1,17 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { archiveJobId, QueueName } from '@recording-vault/contract';
 import {
+  type AppProcess,
   callbackParamsFor,
   type EmulatorAccount,
   freePort,
   type RedisTestServer,
   sendRecordingStatusCallback,
+  startAppProcess,
   startRedisServer,
   startTwilioEmulator,
   type TwilioEmulator,
@@ -26,31 +26,15 @@ const demo = fileURLToPath(new URL('./demo.ts', import.meta.url));
 const publicBaseUrl = 'https://vault.example.com';
 const dashboardPassword = 'a dashboard password';
 
-interface Run {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<number | null>;
+function run(script: string, env: Record<string, string>): AppProcess {
+  return startAppProcess(script, [], env);
 }
 
-function run(script: string, env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--conditions=source', script], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, run?: Run): Promise<void> {
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  run?: AppProcess,
+): Promise<void> {
   const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
     if (await condition()) return;
@@ -64,7 +48,7 @@ describe('pnpm start (all-in-one)', () => {
   let redis: RedisTestServer;
   let emulator: TwilioEmulator;
   let account: EmulatorAccount;
-  const runs: Run[] = [];
+  const runs: AppProcess[] = [];
   const dirs: string[] = [];
 
   beforeAll(async () => {

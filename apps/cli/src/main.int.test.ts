@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { freePort, type RecordingResource } from '@recording-vault/testkit';
+import { freePort, type RecordingResource, startAppProcess } from '@recording-vault/testkit';
 import { type ArchiveRig, keyOf, startArchiveRig } from '@recording-vault/worker/testing/archive-rig';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,20 +15,10 @@ interface Result {
   stderr: string;
 }
 
-function run(args: string[], env: Record<string, string>): Promise<Result> {
-  const child = spawn(process.execPath, ['--conditions=source', cli, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return once(child, 'exit').then(([code]) => ({ code, stdout, stderr }));
+async function run(args: string[], env: Record<string, string>): Promise<Result> {
+  const vault = startAppProcess(cli, args, env);
+  const code = await vault.exited;
+  return { code, stdout: vault.stdout(), stderr: vault.stderr() };
 }
 
 describe('vault', () => {

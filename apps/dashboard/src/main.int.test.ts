@@ -1,26 +1,11 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { freePort, type RedisTestServer, startRedisServer } from '@recording-vault/testkit';
+import { freePort, type RedisTestServer, startAppProcess, startRedisServer } from '@recording-vault/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 function startDashboard(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--conditions=source', main], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+  return startAppProcess(main, [], env);
 }
 
 describe('dashboard process', () => {

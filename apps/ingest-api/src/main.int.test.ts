@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { archiveJobId, QueueName } from '@recording-vault/contract';
 import {
@@ -7,6 +5,7 @@ import {
   makeSid,
   type RedisTestServer,
   sendRecordingStatusCallback,
+  startAppProcess,
   startRedisServer,
   testQueuePrefix,
 } from '@recording-vault/testkit';
@@ -19,24 +18,8 @@ const account = makeSid('AC');
 const token = 'd4'.repeat(16);
 const publicBaseUrl = 'https://vault.example.com';
 
-function startIngest(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', main], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-async function output(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  return { code, stdout, stderr };
+function startIngest(env: Record<string, string>) {
+  return startAppProcess(main, [], env);
 }
 
 describe('ingest-api process', () => {
@@ -49,9 +32,12 @@ describe('ingest-api process', () => {
   });
 
   it('refuses to start on a bad configuration, naming every bad variable', async () => {
-    const result = await output(
-      startIngest({ REDIS_URL: 'http://nope', TWILIO_ACCOUNT_SID: 'AC123', INGEST_PORT: '99999' }),
-    );
+    const ingest = startIngest({
+      REDIS_URL: 'http://nope',
+      TWILIO_ACCOUNT_SID: 'AC123',
+      INGEST_PORT: '99999',
+    });
+    const result = { code: await ingest.exited, stderr: ingest.stderr() };
     expect(result.code).toBe(1);
     for (const name of [
       'REDIS_URL',
@@ -67,7 +53,7 @@ describe('ingest-api process', () => {
   it('on SIGTERM during a burst, exits 0 promptly and every 204 it gave has its job', async () => {
     const { prefix, cleanup } = testQueuePrefix(redis.url);
     const port = await freePort();
-    const child = startIngest({
+    const ingest = startIngest({
       REDIS_URL: redis.url,
       QUEUE_PREFIX: prefix,
       TWILIO_ACCOUNT_SID: account,
@@ -77,7 +63,7 @@ describe('ingest-api process', () => {
       INGEST_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     });
-    const exited = output(child);
+    const { child, exited } = ingest;
     const url = `http://127.0.0.1:${port}/twilio/recording-status`;
     for (let i = 0; i < 200; i++) {
       const ready = await fetch(url.replace('/twilio/recording-status', '/readyz')).catch(() => undefined);
@@ -114,7 +100,7 @@ describe('ingest-api process', () => {
       }
     };
     await Promise.all(Array.from({ length: 16 }, sender));
-    const { code } = await exited;
+    const code = await exited;
     const exitedAfterMs = performance.now() - (stoppedAt ?? 0);
 
     expect(code).toBe(0);

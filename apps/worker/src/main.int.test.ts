@@ -1,18 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { archiveJobId } from '@recording-vault/contract';
-import { freePort } from '@recording-vault/testkit';
+import { type AppProcess, freePort, startAppProcess } from '@recording-vault/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ArchiveRig, assertEveryDeleteWasSafe, keyOf, startArchiveRig } from './testing/archive-rig.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-function startWorkerProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', main], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+function startWorkerProcess(env: Record<string, string>): AppProcess {
+  return startAppProcess(main, [], { LOG_LEVEL: 'warn', ...env });
 }
 
 async function rigEnv(rig: ArchiveRig): Promise<Record<string, string>> {
@@ -53,17 +50,14 @@ describe('worker process', () => {
   });
 
   it('refuses to start on a bad configuration, naming every bad variable', async () => {
-    child = startWorkerProcess({
+    const worker = startWorkerProcess({
       TWILIO_ACCOUNT_SID: 'nope',
       S3_ENDPOINT: 'http://minio:9000',
       RECORDING_FORMAT: 'ogg',
     });
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(1);
+    child = worker.child;
+    expect(await worker.exited).toBe(1);
+    const stderr = worker.stderr();
     for (const name of [
       'TWILIO_ACCOUNT_SID',
       'TWILIO_AUTH_TOKEN',
@@ -80,7 +74,7 @@ describe('worker process', () => {
     // About 40 MB: a multipart upload that takes a while.
     const recording = rig.addRecording({ duration: 2_500, channels: 1 });
     await rig.enqueue(recording);
-    child = startWorkerProcess(await rigEnv(rig));
+    child = startWorkerProcess(await rigEnv(rig)).child;
     const queue = rig.queue;
     await waitFor(async () => {
       const progress = (await queue.getJob(archiveJobId(recording.sid)))?.progress;
@@ -107,7 +101,7 @@ describe('worker process', () => {
     await rig.s3?.stop();
     const recording = rig.addRecording({ duration: 3 });
     await rig.enqueue(recording);
-    child = startWorkerProcess(await rigEnv(rig));
+    child = startWorkerProcess(await rigEnv(rig)).child;
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(child.exitCode).toBeNull();
     expect(rig.emulator.requests.some((r) => r.route === 'delete')).toBe(false);
@@ -122,7 +116,7 @@ describe('worker process', () => {
     const recording = rig.addRecording({ duration: 4, channels: 1 });
     await rig.enqueue(recording);
     const env = await rigEnv(rig);
-    child = startWorkerProcess(env);
+    child = startWorkerProcess(env).child;
     await rig.settle(recording.sid);
     const expected = await rig.emulator.expectedMedia(recording.sid);
     const metrics = await (await fetch(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`)).text();
@@ -140,7 +134,7 @@ describe('worker process', () => {
     const active = rig.addRecording({ duration: 1_500, channels: 1 });
     await rig.enqueue(active);
     const env = await rigEnv(rig);
-    child = startWorkerProcess(env);
+    child = startWorkerProcess(env).child;
     await waitFor(async () => (await rig?.queue.getActiveCount()) === 1, 'the job to start');
     child.kill('SIGTERM');
     const health = `http://127.0.0.1:${env.WORKER_METRICS_PORT}/healthz`;

@@ -1,3 +1,4 @@
+export * from './app-process.ts';
 export * from './free-port.ts';
 export * from './redis-server.ts';
 export * from './s3-server.ts';
