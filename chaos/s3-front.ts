@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { S3TestServer } from '@recording-vault/testkit';
+import { listenOn, type S3TestServer } from '@recording-vault/testkit';
 
 export type S3Op =
   | 'PutObject'
@@ -191,14 +190,7 @@ export async function startS3Front(server: S3TestServer): Promise<S3Front> {
     await server.start();
     agent = new http.Agent({ keepAlive: true });
     const next = http.createServer({ keepAliveTimeout: 65_000 }, handle);
-    await new Promise<void>((resolve, reject) => {
-      next.once('error', reject);
-      next.listen(port, '127.0.0.1', () => {
-        next.off('error', reject);
-        resolve();
-      });
-    });
-    port = (next.address() as AddressInfo).port;
+    port = await listenOn(next, port);
     listener = next;
   };
 

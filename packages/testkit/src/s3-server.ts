@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { listenOn } from './free-port.ts';
 
 /**
  * An S3-compatible server for tests: s3rver (data in a temporary folder) behind our own `node:http`
@@ -123,14 +123,7 @@ export async function startS3Server(options: StartS3ServerOptions = {}): Promise
   const start = async (): Promise<void> => {
     if (server !== undefined) return;
     const next = createServer(handle);
-    await new Promise<void>((resolve, reject) => {
-      next.once('error', reject);
-      next.listen(port, '127.0.0.1', () => {
-        next.off('error', reject);
-        resolve();
-      });
-    });
-    port = (next.address() as AddressInfo).port;
+    port = await listenOn(next, port);
     server = next;
   };
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { listenOn } from '../free-port.ts';
 import { type ApiRoute, matchApiRoute } from './api-route.ts';
 import { authenticate } from './basic-auth.ts';
 import {
@@ -368,8 +368,8 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
   const serverOptions = { keepAliveTimeout: 65_000, headersTimeout: 66_000 };
   const apiServer = createServer(serverOptions, guard(handleApi, 'json'));
   const mediaServer = createServer(serverOptions, guard(handleSignedMedia, 'xml'));
-  baseUrl = await listen(apiServer, host, options.port ?? 0);
-  mediaBaseUrl = await listen(mediaServer, host, options.mediaPort ?? 0);
+  baseUrl = `http://${host}:${await listenOn(apiServer, options.port ?? 0, host)}`;
+  mediaBaseUrl = `http://${host}:${await listenOn(mediaServer, options.mediaPort ?? 0, host)}`;
 
   const requireRecording = (sid: string): StoredRecording => {
     const recording = store.get(sid);
@@ -455,17 +455,6 @@ function guard(
       res.end(body);
     });
   };
-}
-
-function listen(server: Server, host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address() as AddressInfo;
-      resolve(`http://${host}:${address.port}`);
-    });
-  });
 }
 
 function stop(server: Server): Promise<void> {
