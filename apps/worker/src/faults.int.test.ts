@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   type ArchiveJob,
@@ -20,6 +19,7 @@ import {
   keyOf,
   startArchiveRig,
   testRetryPolicy,
+  waitFor,
 } from './testing/archive-rig.ts';
 
 // Every case ends with THE RULE checked from the outside: each DELETE the emulator answered 204 has a
@@ -65,14 +65,6 @@ async function expectDeletedOnceAfterDownload(rig: ArchiveRig, recording: Record
   expect(await rig.store.hash(keyOf(recording))).toEqual(await rig.emulator.expectedMedia(recording.sid));
   expect(rig.emulator.isDeleted(recording.sid)).toBe(true);
   return { log, full };
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 const lastSeq = (rig: ArchiveRig) => rig.emulator.requests.at(-1)?.seq ?? 0;
@@ -406,8 +398,9 @@ describe('S3 storage faults', () => {
     await rig.enqueue(recording);
     // Behaviour, not a clock: storage stays down until the job has been tried three times against it.
     await waitFor(
-      'three tries against the stopped S3',
       async () => (await attemptsStarted(rig, recording.sid)) >= 3,
+      'three tries against the stopped S3',
+      20_000,
     );
     expect(await attemptsMade(rig, recording.sid)).toBe(0);
     expect(requestsFor(rig, recording.sid).filter((entry) => entry.route === 'delete')).toEqual([]);
@@ -432,7 +425,11 @@ describe('S3 storage faults', () => {
       stopped = true;
     };
     await rig.enqueue(recording);
-    await waitFor('a verify tried again', async () => (await attemptsStarted(rig, recording.sid)) >= 2);
+    await waitFor(
+      async () => (await attemptsStarted(rig, recording.sid)) >= 2,
+      'a verify tried again',
+      20_000,
+    );
     expect(stopped).toBe(true);
     expect(requestsFor(rig, recording.sid).filter((entry) => entry.route === 'delete')).toEqual([]);
     const upFrom = lastSeq(rig);
@@ -462,15 +459,18 @@ describe('Redis crash', () => {
     // Slow media holds the first jobs (concurrency 4) in flight across the crash; the rest wait queued.
     rig.emulator.injectFault({ route: 'media', kind: 'latency', ms: 300 });
     for (const recording of recordings) await rig.enqueue(recording);
-    await waitFor('a download in flight', () => rig.emulator.requests.some(isMedia));
+    await waitFor(() => rig.emulator.requests.some(isMedia), 'a download in flight', 20_000);
     const started = new Set(
       rig.emulator.requests.filter((entry) => entry.route === 'fetch').map((entry) => entry.recordingSid),
     );
     await rig.redis.kill();
     expect(started.size).toBeLessThan(recordings.length);
     // Let in-flight downloads finish while Redis is down, so the worker's next writes meet the outage.
-    await waitFor('a download finished with Redis down', () =>
-      rig.emulator.requests.some((entry) => isMedia(entry) && entry.status === 200 && entry.bytesSent > 0),
+    await waitFor(
+      () =>
+        rig.emulator.requests.some((entry) => isMedia(entry) && entry.status === 200 && entry.bytesSent > 0),
+      'a download finished with Redis down',
+      20_000,
     );
     await rig.redis.start();
 

@@ -4,7 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { archiveJobId } from '@recording-vault/contract';
 import { type AppProcess, freePort, startAppProcess } from '@recording-vault/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ArchiveRig, assertEveryDeleteWasSafe, keyOf, startArchiveRig } from './testing/archive-rig.ts';
+import {
+  type ArchiveRig,
+  assertEveryDeleteWasSafe,
+  keyOf,
+  startArchiveRig,
+  waitFor,
+} from './testing/archive-rig.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -29,15 +35,6 @@ async function rigEnv(rig: ArchiveRig): Promise<Record<string, string>> {
     JOB_LOCK_SECONDS: '2',
     JOB_BACKOFF_MS: '50',
   };
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('worker process', () => {

@@ -3,16 +3,13 @@ import type { RecordingResource } from '@recording-vault/testkit';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ArchiveRig, assertEveryDeleteWasSafe, keyOf, startArchiveRig } from './testing/archive-rig.ts';
-
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import {
+  type ArchiveRig,
+  assertEveryDeleteWasSafe,
+  keyOf,
+  startArchiveRig,
+  waitFor,
+} from './testing/archive-rig.ts';
 
 describe('backfill', () => {
   let rig: ArchiveRig;
@@ -30,11 +27,15 @@ describe('backfill', () => {
         daysBetween(from, to),
       ),
     );
-    await waitFor(async () => {
-      const counts = await backfillQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      const archiving = await rig.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      return Object.values(counts).every((n) => n === 0) && Object.values(archiving).every((n) => n === 0);
-    }, `backfill run ${runId}`);
+    await waitFor(
+      async () => {
+        const counts = await backfillQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        const archiving = await rig.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        return Object.values(counts).every((n) => n === 0) && Object.values(archiving).every((n) => n === 0);
+      },
+      `backfill run ${runId}`,
+      120_000,
+    );
   }
 
   beforeAll(async () => {

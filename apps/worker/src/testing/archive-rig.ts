@@ -26,6 +26,7 @@ import {
 import { createMediaDownloader } from '@recording-vault/twilio';
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { vi } from 'vitest';
 import type { ArchiveSettings } from '../archive-recording.ts';
 import { createWorkerMetrics } from '../metrics.ts';
 import { createTwilioAccounts } from '../twilio-accounts.ts';
@@ -233,4 +234,17 @@ export async function assertEveryDeleteWasSafe(
 
 export function sha256(buffer: Buffer): string {
   return createHash('sha256').update(buffer).digest('hex');
+}
+
+/** Waits until `condition` holds (checked every 20 ms), failing with `what` after `timeoutMs`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  try {
+    await vi.waitUntil(condition, { timeout: timeoutMs, interval: 20 });
+  } catch {
+    throw new Error(`timed out waiting for ${what}`);
+  }
 }
