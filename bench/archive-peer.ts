@@ -1,33 +1,20 @@
-import { Client } from 'minio';
 import twilio from 'twilio';
+
+import { requiredEnv, s3ClientFromEnv } from './archive-script-env.ts';
 
 /**
  * The peer in `bench/archive.ts`: an archiving script as users write one today. List the recordings with
  * the twilio SDK, then ten at a time: download the media whole into memory, upload it with the minio
  * client, delete it at Twilio. No checksum, no read-back, no sidecar, no retries. Prints one JSON line.
  */
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-};
-const accountSid = env('TWILIO_ACCOUNT_SID');
-const authToken = env('TWILIO_AUTH_TOKEN');
-const baseUrl = env('TWILIO_API_BASE_URL');
-const bucket = env('S3_BUCKET');
-const endpoint = new URL(env('S3_ENDPOINT'));
+const accountSid = requiredEnv('TWILIO_ACCOUNT_SID');
+const authToken = requiredEnv('TWILIO_AUTH_TOKEN');
+const baseUrl = requiredEnv('TWILIO_API_BASE_URL');
+const bucket = requiredEnv('S3_BUCKET');
 
 const client = twilio(accountSid, authToken);
 client.api.baseUrl = baseUrl;
-const s3 = new Client({
-  endPoint: endpoint.hostname,
-  port: Number(endpoint.port),
-  useSSL: false,
-  accessKey: env('S3_ACCESS_KEY'),
-  secretKey: env('S3_SECRET_KEY'),
-  region: env('S3_REGION'),
-  pathStyle: true,
-});
+const s3 = s3ClientFromEnv();
 const authorization = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
 
 interface Listed {

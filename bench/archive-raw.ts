@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { text } from 'node:stream/consumers';
-import { Client } from 'minio';
+
+import { requiredEnv, s3ClientFromEnv } from './archive-script-env.ts';
 
 /**
  * The ceiling in `bench/archive.ts`: a raw copy. Each recording's media is piped straight from the
@@ -8,26 +9,12 @@ import { Client } from 'minio';
  * lookup, no sidecar, no verification and no delete at Twilio. The recording SIDs arrive on stdin as a
  * JSON array; prints one JSON line.
  */
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-};
-const accountSid = env('TWILIO_ACCOUNT_SID');
-const baseUrl = env('TWILIO_API_BASE_URL');
-const bucket = env('S3_BUCKET');
-const endpoint = new URL(env('S3_ENDPOINT'));
-const s3 = new Client({
-  endPoint: endpoint.hostname,
-  port: Number(endpoint.port),
-  useSSL: false,
-  accessKey: env('S3_ACCESS_KEY'),
-  secretKey: env('S3_SECRET_KEY'),
-  region: env('S3_REGION'),
-  pathStyle: true,
-});
+const accountSid = requiredEnv('TWILIO_ACCOUNT_SID');
+const baseUrl = requiredEnv('TWILIO_API_BASE_URL');
+const bucket = requiredEnv('S3_BUCKET');
+const s3 = s3ClientFromEnv();
 const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
-const auth = `${accountSid}:${env('TWILIO_AUTH_TOKEN')}`;
+const auth = `${accountSid}:${requiredEnv('TWILIO_AUTH_TOKEN')}`;
 const sids = JSON.parse(await text(process.stdin)) as string[];
 
 function media(sid: string): Promise<http.IncomingMessage> {
