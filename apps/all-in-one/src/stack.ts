@@ -19,7 +19,7 @@ import { closeHttpServer } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
-import { workerBehaviour } from '@recording-vault/worker/config';
+import { downloadDeadline, workerBehaviour } from '@recording-vault/worker/config';
 import { createWorkerMetrics, serveMetrics } from '@recording-vault/worker/metrics';
 import { waitForStorage } from '@recording-vault/worker/storage-readiness';
 import { createTwilioAccounts } from '@recording-vault/worker/twilio-accounts';
@@ -66,7 +66,11 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
   workerRedis.on('error', (error) =>
     workerLog.warn({ err: error }, 'redis connection error; waiting for Redis'),
   );
-  const media = createMediaDownloader({ baseUrl: twilio.baseUrl, onResponse: observe });
+  const media = createMediaDownloader({
+    baseUrl: twilio.baseUrl,
+    onResponse: observe,
+    deadline: downloadDeadline(worker),
+  });
   const vault = await createWorkers({
     connection: workerRedis,
     prefix: redis.prefix,

@@ -7,7 +7,13 @@ import {
   type StoredObject,
   sidecarKey,
 } from '@recording-vault/storage';
-import { isTwilioNotFound, type MediaDownloader, type RecordingResource } from '@recording-vault/twilio';
+import {
+  isTwilioNotFound,
+  type MediaDownloader,
+  type MediaExpectation,
+  type RecordingResource,
+  TwilioApiError,
+} from '@recording-vault/twilio';
 import { ImpossibleJobError, RecordingNotReadyError } from './failures.ts';
 import type { TwilioAccount } from './twilio-accounts.ts';
 import { deleteAfterVerifying } from './verified-delete.ts';
@@ -36,6 +42,11 @@ export interface ArchiveRun {
   note(line: string): Promise<void>;
   /** Bytes downloaded so far. */
   progress(bytes: number): void;
+  /**
+   * Right before a DELETE at Twilio: throws unless this run still owns the job (its lock, extended for
+   * the delete), so that a run that lost its lock to another worker never deletes.
+   */
+  confirmOwnership(): Promise<void>;
   /** Times each step, for metrics. */
   step<T>(name: 'lookup' | 'download' | 'sidecar' | 'verify-delete', work: () => Promise<T>): Promise<T>;
 }
@@ -85,8 +96,23 @@ export function createArchiver(deps: ArchiveDeps) {
     }
     if (recording.status !== 'completed')
       throw new ImpossibleJobError(`unexpected recording status ${recording.status}`);
+    // One recording, one identity: the key, the download and the delete all follow the job's SIDs, and a
+    // resource that carries others is not this recording.
+    if (recording.sid !== job.recordingSid || recording.account_sid !== job.accountSid) {
+      throw new TwilioApiError(
+        'bad-media',
+        `Twilio answered the lookup of ${job.recordingSid} (account ${job.accountSid}) with the resource of ${recording.sid} (account ${recording.account_sid}); nothing is stored or deleted`,
+      );
+    }
+    const durationSeconds = Number(recording.duration);
+    if (recording.duration === null || recording.duration === undefined || !(durationSeconds >= 0)) {
+      throw new TwilioApiError(
+        'bad-media',
+        `Twilio's resource gives no usable duration (${String(recording.duration)}), so the media cannot be checked against it`,
+      );
+    }
 
-    const key = keyFor(recording, settings.format);
+    const key = keyFor(job, recording, settings.format);
     if (job.archiveKey !== key) await run.rememberKey(key);
     const channels = recording.channels === 2 ? 2 : 1;
 
@@ -97,7 +123,13 @@ export function createArchiver(deps: ArchiveDeps) {
       await run.note(`already stored: ${key} (${copy.bytes} bytes, sha256 ${copy.sha256})`);
     } else {
       // 3. Download and store in one stream.
-      copy = await run.step('download', () => downloadAndStore(account, recording, key, channels, run));
+      const expect = {
+        format: settings.format,
+        channels,
+        durationSeconds,
+        encrypted: recording.encryption_details != null,
+      } as const;
+      copy = await run.step('download', () => downloadAndStore(account, job, key, expect, run));
       await run.note(`stored ${key}: ${copy.bytes} bytes, sha256 ${copy.sha256}`);
     }
 
@@ -119,6 +151,7 @@ export function createArchiver(deps: ArchiveDeps) {
       deleteAfterVerifying(store, account.rest, job.recordingSid, target, {
         signal: run.signal,
         onMismatch: 'remove-copy',
+        confirmOwnership: run.confirmOwnership,
       }),
     );
     await run.note(`verified ${key} and deleted the recording at Twilio (${deleted})`);
@@ -141,14 +174,15 @@ export function createArchiver(deps: ArchiveDeps) {
 
   async function downloadAndStore(
     account: TwilioAccount,
-    recording: RecordingResource,
+    job: ArchiveJob,
     key: string,
-    channels: 1 | 2,
+    expect: MediaExpectation,
     run: ArchiveRun,
   ): Promise<StoredObject> {
-    const media = await deps.media.download(account.credentials, recording.sid, {
-      format: settings.format,
-      channels,
+    // The media is checked against the resource as it streams (type, channels, duration, header sizes):
+    // a body that is not the recording fails the put, and nothing is stored at the key.
+    const media = await deps.media.download(account.credentials, job.recordingSid, {
+      ...expect,
       signal: run.signal,
     });
     let seen = 0;
@@ -167,9 +201,9 @@ export function createArchiver(deps: ArchiveDeps) {
       contentType: media.contentType,
       ...(media.contentLength === undefined ? {} : { expectedBytes: media.contentLength }),
       metadata: {
-        'recording-sid': recording.sid,
-        'account-sid': recording.account_sid,
-        channels: String(channels),
+        'recording-sid': job.recordingSid,
+        'account-sid': job.accountSid,
+        channels: String(expect.channels),
       },
       ...(run.signal ? { signal: run.signal } : {}),
     });
@@ -186,7 +220,7 @@ async function lookUp(account: TwilioAccount, recordingSid: string): Promise<Rec
   }
 }
 
-function keyFor(recording: RecordingResource, format: 'wav' | 'mp3'): string {
+function keyFor(job: ArchiveJob, recording: RecordingResource, format: 'wav' | 'mp3'): string {
   const callSid = recording.call_sid || recording.conference_sid;
   const startedAt = recording.start_time ?? recording.date_created;
   if (!callSid || !startedAt) {
@@ -195,9 +229,9 @@ function keyFor(recording: RecordingResource, format: 'wav' | 'mp3'): string {
     );
   }
   return recordingObjectKey({
-    accountSid: recording.account_sid,
+    accountSid: job.accountSid,
     callSid,
-    recordingSid: recording.sid,
+    recordingSid: job.recordingSid,
     startTime: new Date(startedAt),
     format,
   });

@@ -35,8 +35,13 @@ export const workerEnv = envSchema(
     ARCHIVE_RATE_LIMIT: z.coerce.number().int().nonnegative().default(0),
     /** On SIGTERM, how long active jobs may run on before they are cancelled and left for another worker. */
     SHUTDOWN_GRACE_SECONDS: positiveInt(60),
-    /** A killed worker's jobs are taken up by another after about this long. */
+    /** A killed worker's jobs are taken up by another within about 1.5 times this. */
     JOB_LOCK_SECONDS: positiveInt(30),
+    /** The longest pause a Retry-After (or a storage outage) may impose on a queue. */
+    RETRY_AFTER_MAX_SECONDS: positiveInt(300),
+    /** A media download must finish within this many seconds plus its size at DOWNLOAD_MIN_BYTES_PER_SECOND. */
+    DOWNLOAD_DEADLINE_BASE_SECONDS: positiveInt(60),
+    DOWNLOAD_MIN_BYTES_PER_SECOND: positiveInt(64 * 1024),
     /** How often the reconciliation lists recent recordings at Twilio (e.g. 15m); 0 turns it off. */
     RECONCILE_EVERY: duration('15m'),
     /** How far back it lists (e.g. 48h). */
@@ -63,7 +68,16 @@ export function workerBehaviour(env: DeepReadonly<WorkerEnv>) {
     jobsPerSecond: env.ARCHIVE_RATE_LIMIT,
     retryPolicy: retryPolicy(env),
     lockDurationMs: env.JOB_LOCK_SECONDS * 1000,
+    retryAfterMaxMs: env.RETRY_AFTER_MAX_SECONDS * 1000,
     reconcileEveryMs: env.RECONCILE_EVERY,
     reconcileWindowMs: env.RECONCILE_WINDOW,
+  };
+}
+
+/** The whole-download deadline of the media downloader, from the worker's environment. */
+export function downloadDeadline(env: DeepReadonly<WorkerEnv>) {
+  return {
+    baseMs: env.DOWNLOAD_DEADLINE_BASE_SECONDS * 1000,
+    minBytesPerSecond: env.DOWNLOAD_MIN_BYTES_PER_SECOND,
   };
 }

@@ -29,6 +29,17 @@ export class CopyMismatchError extends Error {
   }
 }
 
+/**
+ * This run no longer owns its job: its lock expired (a stalled event loop, a lost Redis connection) and
+ * another worker may be running it. It must not delete anything; the other run finishes the job.
+ */
+export class LockLostError extends Error {
+  constructor(jobId: string | undefined) {
+    super(`job ${jobId ?? '?'} is no longer locked by this worker; leaving it to the worker that holds it`);
+    this.name = 'LockLostError';
+  }
+}
+
 export type FailureDecision =
   /** Retry with the job's exponential backoff, using up an attempt. */
   | { action: 'retry'; reason: string }

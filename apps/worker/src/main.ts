@@ -5,7 +5,7 @@ import { onStopSignal } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
-import { workerBehaviour, workerEnv } from './config.ts';
+import { downloadDeadline, workerBehaviour, workerEnv } from './config.ts';
 import { createWorkerMetrics, serveMetrics } from './metrics.ts';
 import { waitForStorage } from './storage-readiness.ts';
 import { createTwilioAccounts } from './twilio-accounts.ts';
@@ -25,7 +25,11 @@ await waitForStorage(store, logger);
 
 const connection = workerConnection(redis.url);
 connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error; waiting for Redis'));
-const media = createMediaDownloader({ baseUrl: twilio.baseUrl, onResponse: observe });
+const media = createMediaDownloader({
+  baseUrl: twilio.baseUrl,
+  onResponse: observe,
+  deadline: downloadDeadline(env),
+});
 const vault = await createWorkers({
   connection,
   prefix: redis.prefix,

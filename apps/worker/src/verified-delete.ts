@@ -17,7 +17,12 @@ export async function deleteAfterVerifying(
   twilio: TwilioRestClient,
   recordingSid: string,
   copy: StoredCopy,
-  options: { signal?: AbortSignal | undefined; onMismatch: 'remove-copy' | 'keep-copy' },
+  options: {
+    signal?: AbortSignal | undefined;
+    onMismatch: 'remove-copy' | 'keep-copy';
+    /** Throws unless the caller still owns the job; asked right before the bad copy is removed or the DELETE. */
+    confirmOwnership?: () => Promise<void>;
+  },
 ): Promise<'deleted' | 'already-gone'> {
   const actual = await store.hash(copy.key, options.signal ? { signal: options.signal } : {});
   if (actual.bytes !== copy.bytes || actual.sha256 !== copy.sha256) {
@@ -29,10 +34,12 @@ export async function deleteAfterVerifying(
       );
     }
     // Removing the bad copy makes the retry download the recording again instead of trusting it.
+    await options.confirmOwnership?.();
     await store.delete(copy.key);
     throw new CopyMismatchError(
       `stored copy did not match the download (${found}, expected ${expected}); it was removed and the recording is kept at Twilio`,
     );
   }
+  await options.confirmOwnership?.();
   return await twilio.deleteRecording(recordingSid);
 }

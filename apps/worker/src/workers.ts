@@ -16,7 +16,8 @@ import { TwilioApiError } from '@recording-vault/twilio';
 import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ArchiveDeps, type ArchiveResult, createArchiver } from './archive-recording.ts';
-import { decideFailure } from './failures.ts';
+import { cappedBackoffStrategy } from './backoff.ts';
+import { decideFailure, LockLostError } from './failures.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { createRecordingListing } from './recording-listing.ts';
 import { deleteAfterVerifying } from './verified-delete.ts';
@@ -38,9 +39,11 @@ export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
   notReadyDelayMs?: number;
   /** Base of the backoff when Twilio answers 429 without Retry-After. */
   rateLimitBaseMs?: number;
+  /** The longest pause a `Retry-After` (or a rate-limit backoff) may impose on a queue. Default 5 minutes. */
+  retryAfterMaxMs?: number;
   /**
-   * How long a job stays locked to its worker without a heartbeat; a killed worker's jobs are taken up by
-   * another after about this long. Default 30 s.
+   * How long a job stays locked to its worker without a heartbeat (renewed every half of it); a killed
+   * worker's jobs are taken up by another within about 1.5 times this. Default 30 s.
    */
   lockDurationMs?: number;
   /** How often the reconciliation lists recent recordings at Twilio; 0 turns it off. Default 15 minutes. */
@@ -106,7 +109,17 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     },
   });
 
-  let consecutiveRateLimits = 0;
+  const retryAfterMaxMs = deps.retryAfterMaxMs ?? 300_000;
+  const lockDurationMs = deps.lockDurationMs ?? 30_000;
+  /** Rate limits in a row, per queue: one queue's pause does not lengthen another's. */
+  const consecutiveRateLimits = new Map<string, number>();
+  /** Holds the job's lock for another lock period, or throws: the fence before anything irreversible. */
+  async function confirmOwnership(job: Job, token: string | undefined): Promise<void> {
+    if (token === undefined || (await job.extendLock(token, lockDurationMs)) !== 1) {
+      throw new LockLostError(job.id);
+    }
+  }
+
   /** Turns a failure into what BullMQ should do with the job: the one place retries are decided. */
   async function fail(
     error: unknown,
@@ -124,12 +137,16 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         metrics.recordings.inc({ outcome: 'failed' });
         return new UnrecoverableError(decision.reason);
       case 'rate-limit': {
-        consecutiveRateLimits++;
+        const inARow = (consecutiveRateLimits.get(queue.name) ?? 0) + 1;
+        consecutiveRateLimits.set(queue.name, inARow);
         const base = deps.rateLimitBaseMs ?? 1_000;
-        const backoff = base * 2 ** Math.min(consecutiveRateLimits - 1, 6) * (0.5 + Math.random());
-        // Redis takes whole milliseconds, at least 1: a fraction (the jittered backoff) or 0 (`Retry-After: 0`)
-        // makes rateLimit() throw, and the job would fail as an ordinary error, using up an attempt.
-        await queue.rateLimit(Math.max(1, Math.round(decision.delayMs ?? backoff)));
+        const backoff = base * 2 ** Math.min(inARow - 1, 6) * (0.5 + Math.random());
+        // Retry-After as given, up to the cap. Redis takes whole milliseconds, at least 1: a fraction (the
+        // jittered backoff) or 0 (`Retry-After: 0`) makes rateLimit() throw, and the job would fail as an
+        // ordinary error, using up an attempt.
+        const pauseMs = Math.max(1, Math.round(Math.min(decision.delayMs ?? backoff, retryAfterMaxMs)));
+        await job.log(`queue paused for ${pauseMs} ms`).catch(() => {});
+        await queue.rateLimit(pauseMs);
         return new RateLimitError();
       }
       case 'later':
@@ -147,10 +164,15 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     concurrency: deps.concurrency,
     // Every step is idempotent, so a job whose worker died is simply run again by another one.
     maxStalledCount: 10,
-    lockDuration: deps.lockDurationMs ?? 30_000,
-    stalledInterval: deps.lockDurationMs ?? 30_000,
+    // A killed worker's job runs again at most lockDuration + stalledInterval after its last lock renewal
+    // (renewals come every lockDuration / 2).
+    lockDuration: lockDurationMs,
+    stalledInterval: Math.max(1_000, Math.round(lockDurationMs / 2)),
     // Delays for rate limits and unfinished recordings do not use up attempts; this caps such loops.
     maxStartedAttempts: 500,
+    // BullMQ caps a rate-limit pause at 30 s by default, which would cut a longer Retry-After short.
+    maximumRateLimitDelay: retryAfterMaxMs,
+    settings: { backoffStrategy: cappedBackoffStrategy(policy) },
   };
 
   const archiveWorker = new Worker<ArchiveJob, ArchiveResult>(
@@ -173,6 +195,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
           async rememberKey(archiveKey) {
             await job.updateData({ ...data, archiveKey });
           },
+          confirmOwnership: () => confirmOwnership(job, token),
           async note(line) {
             log.debug(line);
             await job.log(line);
@@ -192,7 +215,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
             }
           },
         });
-        consecutiveRateLimits = 0;
+        consecutiveRateLimits.delete(QueueName.archive);
         metrics.recordings.inc({ outcome: result.outcome });
         if (result.outcome === 'archived' && result.stored === 'now') metrics.bytes.inc(result.bytes);
         if (result.outcome === 'skipped') await stats.countSkipped(data.accountSid, data.recordingSid);
@@ -230,6 +253,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         const deleted = await deleteAfterVerifying(deps.store, account.rest, data.recordingSid, data, {
           signal,
           onMismatch: 'keep-copy',
+          confirmOwnership: () => confirmOwnership(job, token),
         });
         await job.log(`verified ${data.key} and deleted the recording at Twilio (${deleted})`);
         log.info({ deleted }, 'recording deleted at Twilio after the purge delay');
@@ -286,6 +310,14 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
   const workers = [archiveWorker, purgeWorker, backfillWorker, reconcileWorker];
   for (const worker of workers) {
     worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+    // A job whose lock could not be renewed may already run elsewhere: stop this run of it (its downloads
+    // are aborted through the processor's signal) rather than let two runs race.
+    worker.on('lockRenewalFailed', (jobIds) => {
+      for (const jobId of jobIds) {
+        logger.warn({ queue: worker.name, jobId }, 'lock lost; cancelling this run of the job');
+        worker.cancelJob(jobId, 'lock lost');
+      }
+    });
   }
 
   return {

@@ -216,6 +216,8 @@ export const retryEnv = {
   JOB_ATTEMPTS: positiveInt(10),
   /** Base of the exponential backoff (with jitter) between attempts, in milliseconds. */
   JOB_BACKOFF_MS: positiveInt(5_000),
+  /** The longest wait between two attempts, in milliseconds: the backoff doubles up to it. */
+  JOB_BACKOFF_MAX_MS: positiveInt(300_000),
   /** How long a completed job is kept, during which a duplicate callback for its recording is ignored. */
   KEEP_COMPLETED_SECONDS: positiveInt(7 * 24 * 3600),
 };
@@ -223,11 +225,13 @@ export const retryEnv = {
 export function retryPolicy(env: {
   JOB_ATTEMPTS: number;
   JOB_BACKOFF_MS: number;
+  JOB_BACKOFF_MAX_MS: number;
   KEEP_COMPLETED_SECONDS: number;
 }) {
   return {
     attempts: env.JOB_ATTEMPTS,
     backoffMs: env.JOB_BACKOFF_MS,
+    backoffMaxMs: env.JOB_BACKOFF_MAX_MS,
     keepCompletedSeconds: env.KEEP_COMPLETED_SECONDS,
   };
 }

@@ -3,11 +3,29 @@ import { archiveJobId, backfillDayJobId } from './job-ids.ts';
 import type { ArchiveJob } from './jobs.ts';
 import { QueueName } from './queues.ts';
 
+/**
+ * The backoff of every job: exponential from `backoffMs`, with jitter, capped at the worker's
+ * `backoffMaxMs`. A custom type, because BullMQ's own `exponential` cannot be capped; workers register it.
+ */
+export const cappedBackoffType = 'capped-exponential';
+
+/** Delay before attempt `attemptsMade + 1`: base × 2^(attemptsMade − 1), capped, then up to `jitter` less. */
+export function cappedBackoffDelay(
+  attemptsMade: number,
+  backoff: { delay: number; jitter: number; maxMs: number },
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(backoff.maxMs, backoff.delay * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(ceiling * (1 - backoff.jitter * random()));
+}
+
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   attempts: number;
   /** Base of the exponential backoff, in milliseconds. */
   backoffMs: number;
+  /** The longest wait between two attempts, in milliseconds (the worker applies it). */
+  backoffMaxMs: number;
   /** Seconds a completed job is kept, during which a duplicate callback for the same recording is ignored. */
   keepCompletedSeconds: number;
 }
@@ -15,6 +33,7 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = Object.freeze({
   attempts: 10,
   backoffMs: 5_000,
+  backoffMaxMs: 300_000,
   keepCompletedSeconds: 7 * 24 * 3600,
 });
 
@@ -26,7 +45,7 @@ export const defaultRetryPolicy: RetryPolicy = Object.freeze({
 export function archiveJobOptions(policy: RetryPolicy = defaultRetryPolicy): JobsOptions {
   return {
     attempts: policy.attempts,
-    backoff: { type: 'exponential', delay: policy.backoffMs, jitter: 0.5 },
+    backoff: { type: cappedBackoffType, delay: policy.backoffMs, jitter: 0.5 },
     removeOnComplete: { age: policy.keepCompletedSeconds },
     removeOnFail: false,
   };

@@ -12,7 +12,14 @@ export type TwilioErrorKind =
   /** 5xx, a network failure, a timeout, or a body cut short: worth another try. */
   | 'transient'
   /** Any other 4xx: the request itself is wrong (e.g. 16113, two channels of a mono recording). */
-  | 'invalid';
+  | 'invalid'
+  /**
+   * A 200 whose body is not the recording the resource describes (empty, an error page, another length or
+   * channel count), or a resource that is not the one asked for: never a copy; another try may do better.
+   */
+  | 'bad-media'
+  /** The download took longer than its deadline (a body trickling in): another try may do better. */
+  | 'deadline';
 
 export class TwilioApiError extends Error {
   readonly kind: TwilioErrorKind;
@@ -32,7 +39,8 @@ export class TwilioApiError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'TwilioApiError';
     this.kind = kind;
-    this.retryable = kind === 'rate-limited' || kind === 'transient';
+    this.retryable =
+      kind === 'rate-limited' || kind === 'transient' || kind === 'bad-media' || kind === 'deadline';
     this.status = details.status;
     this.code = details.code;
     this.retryAfterMs = details.retryAfterMs;

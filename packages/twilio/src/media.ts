@@ -1,6 +1,13 @@
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { Agent, interceptors, request } from 'undici';
 import { errorFromResponse, errorFromTransport, TwilioApiError } from './errors.ts';
+import {
+  checkMediaContentType,
+  checkMediaLength,
+  type MediaExpectation,
+  mediaCheck,
+  mediaSizeBounds,
+} from './media-check.ts';
 import type { MediaFormat } from './recording.ts';
 import type { ResponseObserver, TwilioAccountCredentials } from './rest-client.ts';
 
@@ -10,10 +17,15 @@ export interface MediaDownloaderOptions {
   connectTimeoutMs?: number;
   /** Time allowed for the response headers, and between two chunks of the body. */
   idleTimeoutMs?: number;
+  /**
+   * A whole download must finish within `baseMs` plus its size at `minBytesPerSecond`, so that a body
+   * trickling in cannot hold a job forever. Defaults: 60 s and 64 KiB/s.
+   */
+  deadline?: { baseMs?: number; minBytesPerSecond?: number };
   onResponse?: ResponseObserver | undefined;
 }
 
-export interface MediaRequest {
+export interface MediaRequest extends MediaExpectation {
   format: MediaFormat;
   /** 2 asks for both channels of a dual-channel recording; Twilio otherwise mixes it down to mono. */
   channels: 1 | 2;
@@ -44,6 +56,8 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
     bodyTimeout: idle,
   }).compose(interceptors.redirect({ maxRedirections: 5, stripHeadersOnRedirect: ['authorization'] }));
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const deadlineBaseMs = options.deadline?.baseMs ?? 60_000;
+  const minBytesPerSecond = options.deadline?.minBytesPerSecond ?? 64 * 1024;
 
   return {
     async download(
@@ -60,37 +74,73 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
         ? [account.apiKey.sid, account.apiKey.secret]
         : [account.accountSid, account.authToken];
 
+      // The deadline is sized by the largest body the resource allows: a slow but steady download of a long
+      // recording is not cut.
+      const deadlineMs = (bytes: number) => Math.ceil(deadlineBaseMs + (bytes / minBytesPerSecond) * 1000);
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), deadlineMs(mediaSizeBounds(media).max));
+      const signal = media.signal ? AbortSignal.any([media.signal, deadline.signal]) : deadline.signal;
+      const late = (received: number) =>
+        new TwilioApiError(
+          'deadline',
+          `${what}: the download did not finish within its deadline (${received} bytes received)`,
+        );
+
       let response: Awaited<ReturnType<typeof request>>;
       try {
         response = await request(url, {
           dispatcher,
           headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
-          signal: media.signal,
+          signal,
         });
       } catch (error) {
+        clearTimeout(timer);
         if (media.signal?.aborted) throw error;
         options.onResponse?.('error', 'media');
-        throw errorFromTransport(what, error);
+        throw deadline.signal.aborted ? late(0) : errorFromTransport(what, error);
       }
       options.onResponse?.(response.statusCode, 'media');
 
       if (response.statusCode !== 200) {
+        clearTimeout(timer);
         const text = await response.body.text().catch(() => '');
         throw errorFromResponse(what, response.statusCode, text, response.headers);
       }
       const lengthHeader = response.headers['content-length'];
       const contentLength = typeof lengthHeader === 'string' ? Number(lengthHeader) : undefined;
       const contentType = response.headers['content-type'];
-      const body = checkedLength(what, contentLength);
-      // A reset or an idle timeout surfaces on the source; hand it on typed, as pipe() would not.
+      try {
+        checkMediaContentType(what, typeof contentType === 'string' ? contentType : undefined);
+        checkMediaLength(what, contentLength, media);
+      } catch (error) {
+        clearTimeout(timer);
+        // Nothing of it is wanted: close the connection (its abort error has no one to tell).
+        response.body.on('error', () => {});
+        response.body.destroy();
+        throw error;
+      }
+      let received = 0;
+      const body = checkedLength(what, contentLength, (bytes) => {
+        received = bytes;
+      });
+      const checked = mediaCheck(what, media);
+      // A reset, an idle timeout or the deadline surfaces on the source; hand it on typed, as pipe() would not.
       response.body.on('error', (error) =>
-        body.destroy(media.signal?.aborted ? error : errorFromTransport(what, error)),
+        body.destroy(
+          media.signal?.aborted
+            ? error
+            : deadline.signal.aborted
+              ? late(received)
+              : errorFromTransport(what, error),
+        ),
       );
       // pipeline, not pipe: when the consumer gives up (a storage failure, an abort) the download is
-      // destroyed too and its connection released, instead of idling until the timeout.
+      // destroyed too and its connection released, instead of idling until the timeout. Two of them, so that
+      // the typed error given to `body` above is the one the consumer sees.
       pipeline(response.body, body, () => {});
+      pipeline(body, checked, () => clearTimeout(timer));
       return {
-        body,
+        body: checked,
         contentType: typeof contentType === 'string' ? contentType : mediaTypes[media.format],
         contentLength,
       };
@@ -104,11 +154,16 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
  * Passes the body through, failing it when the connection ends before `Content-Length` bytes or is reset,
  * so that a truncated recording can never be stored as if it were whole.
  */
-function checkedLength(what: string, expected: number | undefined): Transform {
+function checkedLength(
+  what: string,
+  expected: number | undefined,
+  onBytes: (bytes: number) => void,
+): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
+      onBytes(seen);
       done(null, chunk);
     },
     flush(done) {

@@ -167,6 +167,20 @@ describe('REST through the twilio SDK', () => {
   });
 });
 
+/** What the worker asks of a download: the resource's duration, the format and channels asked for. */
+function expectOf(
+  resource: { duration: string; encryption_details?: unknown },
+  format: 'wav' | 'mp3',
+  channels: 1 | 2,
+) {
+  return {
+    format,
+    channels,
+    durationSeconds: Number(resource.duration),
+    encrypted: resource.encryption_details != null,
+  };
+}
+
 describe('media download', () => {
   it('streams mono WAV, dual-channel WAV and MP3 byte for byte', async () => {
     const mono = emulator.addRecording({ accountSid: account.accountSid, duration: 30, channels: 1 });
@@ -176,7 +190,12 @@ describe('media download', () => {
       [dual.sid, 'wav', 2],
       [dual.sid, 'mp3', 1],
     ] as const) {
-      const response = await media.download(credentials, sid, { format, channels });
+      const response = await media.download(credentials, sid, {
+        format,
+        channels,
+        durationSeconds: 30,
+        encrypted: false,
+      });
       expect(response.contentType).toBe(format === 'wav' ? 'audio/x-wav' : 'audio/mpeg');
       const expected = await emulator.expectedMedia(sid, { format, channels });
       expect(response.contentLength).toBe(expected.bytes);
@@ -191,7 +210,7 @@ describe('media download', () => {
 
   it('follows the redirect to signed media without sending the credentials there', async () => {
     const seeded = emulator.addRecording({ accountSid: account.accountSid, duration: 10, signedMedia: true });
-    const response = await media.download(credentials, seeded.sid, { format: 'wav', channels: 1 });
+    const response = await media.download(credentials, seeded.sid, expectOf(seeded, 'wav', 1));
     expect(await digest(response.body)).toEqual(await emulator.expectedMedia(seeded.sid));
     expect(emulator.requests.map((r) => [r.route, r.status, r.auth])).toEqual([
       ['media', 302, 'account'],
@@ -201,7 +220,7 @@ describe('media download', () => {
 
   it('asks both channels of a mono recording: invalid, Twilio code 16113', async () => {
     const seeded = emulator.addRecording({ accountSid: account.accountSid, duration: 3, channels: 1 });
-    const error = await failure(media.download(credentials, seeded.sid, { format: 'wav', channels: 2 }));
+    const error = await failure(media.download(credentials, seeded.sid, expectOf(seeded, 'wav', 2)));
     expect(error).toMatchObject({ kind: 'invalid', status: 400, code: 16113, retryable: false });
   });
 
@@ -211,7 +230,7 @@ describe('media download', () => {
   ])('%s fails the stream as transient', async (_name, fault) => {
     const seeded = emulator.addRecording({ accountSid: account.accountSid, duration: 60 });
     emulator.injectFault({ route: 'media', recordingSid: seeded.sid, times: 1, ...fault });
-    const response = await media.download(credentials, seeded.sid, { format: 'wav', channels: 1 });
+    const response = await media.download(credentials, seeded.sid, expectOf(seeded, 'wav', 1));
     const error = await failure(digest(response.body));
     expect(error).toMatchObject({ kind: 'transient', retryable: true });
   });
@@ -223,24 +242,124 @@ describe('media download', () => {
   ])('an injected %o before the body comes out as %o', async (fault, expected) => {
     const seeded = emulator.addRecording({ accountSid: account.accountSid, duration: 3 });
     emulator.injectFault({ route: 'media', recordingSid: seeded.sid, times: 1, ...fault });
-    expect(
-      await failure(media.download(credentials, seeded.sid, { format: 'wav', channels: 1 })),
-    ).toMatchObject(expected);
+    expect(await failure(media.download(credentials, seeded.sid, expectOf(seeded, 'wav', 1)))).toMatchObject(
+      expected,
+    );
   });
 
   it('refuses wrong credentials and a deleted recording without retry', async () => {
     const seeded = emulator.addRecording({ accountSid: account.accountSid, duration: 3 });
     const wrong = { ...credentials, authToken: '1'.repeat(32) };
-    expect(await failure(media.download(wrong, seeded.sid, { format: 'wav', channels: 1 }))).toMatchObject({
+    expect(await failure(media.download(wrong, seeded.sid, expectOf(seeded, 'wav', 1)))).toMatchObject({
       kind: 'unauthorized',
       retryable: false,
     });
     emulator.deleteRecording(seeded.sid);
-    expect(
-      await failure(media.download(credentials, seeded.sid, { format: 'wav', channels: 1 })),
-    ).toMatchObject({
+    expect(await failure(media.download(credentials, seeded.sid, expectOf(seeded, 'wav', 1)))).toMatchObject({
       kind: 'not-found',
       code: 20404,
     });
+  });
+});
+
+describe('media that is not the recording', () => {
+  it.each([
+    ['an empty 200', 'empty', 'the body is empty'],
+    ['an HTML page', 'html', 'it came as text/html'],
+    ['a JSON error body served as octet-stream', 'json', 'a body of 132 bytes cannot be a recording'],
+    ['a file of another duration', 'wrong-duration', 'cannot be a recording of 20 s'],
+    [
+      'a WAV header over one second less audio',
+      'hollow',
+      'its WAV header gives a file of 320044 bytes, but 304044 came',
+    ],
+  ] as const)('%s fails the download as bad-media', async (_name, lie, reason) => {
+    const seeded = emulator.addRecording({ accountSid: account.accountSid, duration: 20 });
+    emulator.injectFault({ route: 'media', recordingSid: seeded.sid, times: 1, kind: 'lie', lie });
+    const error = await failure(
+      media.download(credentials, seeded.sid, expectOf(seeded, 'wav', 1)).then((r) => digest(r.body)),
+    );
+    expect(error).toMatchObject({ kind: 'bad-media', retryable: true });
+    expect(error.message).toContain(reason);
+  });
+
+  it('refuses mono media for a dual-channel request, and the reverse, by the WAV header', async () => {
+    const dual = emulator.addRecording({ accountSid: account.accountSid, duration: 10, channels: 2 });
+    for (const channels of [2, 1] as const) {
+      emulator.injectFault({ route: 'media', recordingSid: dual.sid, times: 1, kind: 'lie', lie: 'mono' });
+      const error = await failure(
+        media.download(credentials, dual.sid, expectOf(dual, 'wav', channels)).then((r) => digest(r.body)),
+      );
+      expect(error.kind).toBe('bad-media');
+    }
+  });
+
+  it('refuses an MP3 that does not start as one, and checks ciphertext by its size only', async () => {
+    const plain = emulator.addRecording({ accountSid: account.accountSid, duration: 10 });
+    emulator.injectFault({ route: 'media', recordingSid: plain.sid, times: 1, kind: 'lie', lie: 'json' });
+    expect(
+      await failure(
+        media.download(credentials, plain.sid, expectOf(plain, 'mp3', 1)).then((r) => digest(r.body)),
+      ),
+    ).toMatchObject({ kind: 'bad-media' });
+    const encrypted = emulator.addRecording({
+      accountSid: account.accountSid,
+      duration: 10,
+      encrypted: true,
+    });
+    const whole = await media.download(credentials, encrypted.sid, expectOf(encrypted, 'wav', 1));
+    expect(await digest(whole.body)).toEqual(await emulator.expectedMedia(encrypted.sid));
+    emulator.injectFault({
+      route: 'media',
+      recordingSid: encrypted.sid,
+      times: 1,
+      kind: 'lie',
+      lie: 'wrong-duration',
+    });
+    expect(
+      await failure(
+        media.download(credentials, encrypted.sid, expectOf(encrypted, 'wav', 1)).then((r) => digest(r.body)),
+      ),
+    ).toMatchObject({ kind: 'bad-media' });
+  });
+
+  it('checks redirected media the same way', async () => {
+    const seeded = emulator.addRecording({ accountSid: account.accountSid, duration: 10, signedMedia: true });
+    emulator.injectFault({ route: 'media', recordingSid: seeded.sid, times: 1, kind: 'lie', lie: 'hollow' });
+    const error = await failure(
+      media.download(credentials, seeded.sid, expectOf(seeded, 'wav', 1)).then((r) => digest(r.body)),
+    );
+    expect(error.kind).toBe('bad-media');
+    expect(emulator.requests.map((r) => [r.route, r.status])).toEqual([
+      ['media', 302],
+      ['signed-media', 200],
+    ]);
+  });
+
+  it('cuts a body trickling in at its deadline', async () => {
+    const slow = createMediaDownloader({
+      baseUrl: emulator.baseUrl,
+      idleTimeoutMs: 10_000,
+      deadline: { baseMs: 300, minBytesPerSecond: 10 * 1024 * 1024 },
+    });
+    try {
+      const seeded = emulator.addRecording({ accountSid: account.accountSid, duration: 5 });
+      // A byte every 100 ms: never idle long enough for the idle timeout.
+      emulator.injectFault({
+        route: 'media',
+        recordingSid: seeded.sid,
+        times: 1,
+        kind: 'trickle',
+        intervalMs: 100,
+      });
+      const error = await failure(
+        slow.download(credentials, seeded.sid, expectOf(seeded, 'wav', 1)).then((r) => digest(r.body)),
+      );
+      expect(error).toMatchObject({ kind: 'deadline', retryable: true });
+      const request = emulator.requests.find((r) => r.route === 'media');
+      expect(request?.bytesSent).toBeLessThan(await emulator.mediaSize(seeded.sid));
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -32,7 +32,7 @@ import { createWorkerMetrics } from '../metrics.ts';
 import { createTwilioAccounts } from '../twilio-accounts.ts';
 import { createWorkers, type VaultWorkers } from '../workers.ts';
 
-export const testRetryPolicy = { attempts: 6, backoffMs: 50, keepCompletedSeconds: 3600 };
+export const testRetryPolicy = { attempts: 6, backoffMs: 50, backoffMaxMs: 400, keepCompletedSeconds: 3600 };
 
 export interface ArchiveRig {
   redis: RedisTestServer;
@@ -60,6 +60,8 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   wrapStore?: (store: ObjectStore) => ObjectStore;
   concurrency?: number;
+  /** The longest pause a Retry-After may impose (the worker's default when not given). */
+  retryAfterMaxMs?: number;
   /** 0 (the default here) leaves the reconciliation off. */
   reconcileEveryMs?: number;
   reconcileWindowMs?: number;
@@ -109,6 +111,8 @@ export async function startArchiveRig(options: {
     baseUrl: emulator.baseUrl,
     idleTimeoutMs: 5_000,
     connectTimeoutMs: 2_000,
+    // Small, so that a trickling body meets its deadline within a test.
+    deadline: { baseMs: 2_000, minBytesPerSecond: 1024 * 1024 },
   });
 
   return {
@@ -145,6 +149,7 @@ export async function startArchiveRig(options: {
         notReadyDelayMs: 100,
         rateLimitBaseMs: 50,
         ...(workerOptions.lockDurationMs ? { lockDurationMs: workerOptions.lockDurationMs } : {}),
+        ...(workerOptions.retryAfterMaxMs ? { retryAfterMaxMs: workerOptions.retryAfterMaxMs } : {}),
       });
       workers.push(vault);
       return vault;

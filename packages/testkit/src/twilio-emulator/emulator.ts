@@ -12,9 +12,19 @@ import {
   type FaultSpec,
   faultTargets,
   isBodyFault,
+  isMediaFault,
+  type MediaLie,
 } from './faults.ts';
 import { parseListQuery } from './list-query.ts';
-import { type MediaFormat, mediaByteLength, mediaChunks, mediaContentType } from './media-generator.ts';
+import {
+  type MediaFormat,
+  type MediaSpec,
+  mediaByteLength,
+  mediaChunks,
+  mediaContentType,
+  WAV_HEADER_BYTES,
+  wavHeader,
+} from './media-generator.ts';
 import { buildRecordingPage } from './recording-page.ts';
 import { type RecordingResource, toRecordingResource } from './recording-resource.ts';
 import {
@@ -207,7 +217,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     const redirects = faultRoute === 'media' && (recording?.signedMedia ?? options.signedMedia ?? false);
     // A redirect has no body to cut: body faults for `media` then wait for the signed-media request.
     const decision = faults.decide(
-      (spec) => faultTargets(spec, faultRoute, route.recordingSid) && !(redirects && isBodyFault(spec)),
+      (spec) => faultTargets(spec, faultRoute, route.recordingSid) && !(redirects && isMediaFault(spec)),
     );
     await applyDecision(decision, entry);
     if (await answeredByFault(decision, sendError)) return;
@@ -232,7 +242,10 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     if (!recording || !visible) return sendError(404, notFoundError(url.pathname));
 
     if (route.route === 'fetch') {
-      const body = resource(recording);
+      const body =
+        decision.terminal?.kind === 'wrongResource'
+          ? wrongResource(recording, decision.terminal.as)
+          : resource(recording);
       store.noteFetch(recording);
       return sendJson(res, entry, 200, body, { headers, fault: bodyFault });
     }
@@ -266,14 +279,28 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
       });
     }
     const spec = mediaSpec(recording.sid, { format, channels });
+    const answer = mediaAnswer(spec, decision.terminal?.kind === 'lie' ? decision.terminal.lie : null);
     return sendBody(res, entry, {
       status: 200,
-      headers: { ...headers, 'Content-Type': mediaContentType(format) },
-      length: mediaByteLength(spec),
-      chunks: mediaChunks(spec),
+      headers: { ...headers, 'Content-Type': answer.contentType },
+      length: answer.length,
+      chunks: answer.chunks,
       headOnly: method === 'HEAD',
       fault: bodyFault,
     });
+  };
+
+  /** The resource of another recording of the account (or a made-up one), or this one under another account. */
+  const wrongResource = (
+    recording: StoredRecording,
+    as: 'other-sid' | 'other-account',
+  ): RecordingResource => {
+    const own = resource(recording);
+    if (as === 'other-account') return { ...own, account_sid: makeSid('AC') };
+    const other = store
+      .sorted(recording.accountSid)
+      .find((candidate) => candidate.sid !== recording.sid && candidate.status === 'completed');
+    return other ? resource(other) : { ...own, sid: makeSid('RE') };
   };
 
   /** The second origin, standing in for the CDN/S3 host Twilio redirects media to. It speaks S3's XML. */
@@ -341,7 +368,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     const decision = faults.decide(
       (spec) =>
         faultTargets(spec, 'signed-media', grant.recordingSid) ||
-        (isBodyFault(spec) && faultTargets(spec, 'media', grant.recordingSid)),
+        (isMediaFault(spec) && faultTargets(spec, 'media', grant.recordingSid)),
     );
     await applyDecision(decision, entry);
     const xmlFault = async (status: number, body: TwilioErrorBody, extra?: Record<string, string>) =>
@@ -353,11 +380,12 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
       return sendXmlError(404, 'NoSuchKey', 'The specified key does not exist.');
     }
     const spec = mediaSpec(recording.sid, { format: grant.format, channels: grant.channels });
+    const answer = mediaAnswer(spec, decision.terminal?.kind === 'lie' ? decision.terminal.lie : null);
     return sendBody(res, entry, {
       status: 200,
-      headers: { 'Content-Type': mediaContentType(grant.format) },
-      length: mediaByteLength(spec),
-      chunks: mediaChunks(spec),
+      headers: { 'Content-Type': answer.contentType },
+      length: answer.length,
+      chunks: answer.chunks,
       headOnly: method === 'HEAD',
       fault: decision.terminal && isBodyFault(decision.terminal) ? decision.terminal : null,
     });
@@ -433,6 +461,63 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
       await Promise.all([stop(apiServer), stop(mediaServer)]);
     },
   };
+}
+
+/** The media answer: the recording's own bytes, or the lie a fault asks for. */
+function mediaAnswer(
+  spec: MediaSpec,
+  lie: MediaLie | null,
+): { contentType: string; length: number; chunks: Iterable<Buffer> } {
+  const bytes = (contentType: string, body: Buffer) => ({ contentType, length: body.length, chunks: [body] });
+  const file = (of: MediaSpec) => ({
+    contentType: mediaContentType(of.format),
+    length: mediaByteLength(of),
+    chunks: mediaChunks(of),
+  });
+  switch (lie) {
+    case null:
+      return file(spec);
+    case 'empty':
+      return bytes(mediaContentType(spec.format), Buffer.alloc(0));
+    case 'html':
+      return bytes(
+        'text/html; charset=utf-8',
+        Buffer.from('<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>'),
+      );
+    case 'json':
+      return bytes(
+        'application/octet-stream',
+        Buffer.from(JSON.stringify(twilioError(500, 20500, 'An internal server error has occurred'))),
+      );
+    case 'wrong-duration':
+      return file({ ...spec, durationSeconds: spec.durationSeconds * 2 + 10 });
+    case 'mono':
+      return file({ ...spec, channels: spec.channels === 2 ? 1 : 2 });
+    case 'hollow': {
+      if (spec.format !== 'wav' || spec.encrypted) return file({ ...spec, durationSeconds: 0 });
+      // The header of the whole recording over all its samples but the last second's (half of them when
+      // shorter than two seconds): the body matches Content-Length, the header does not.
+      const full = mediaByteLength(spec) - WAV_HEADER_BYTES;
+      const second = 16_000 * spec.channels;
+      const half = full >= 2 * second ? full - second : Math.floor(full / 2 / 4) * 4;
+      const samples = mediaChunks(spec);
+      samples.next(); // the true header
+      return {
+        contentType: mediaContentType('wav'),
+        length: WAV_HEADER_BYTES + half,
+        chunks: (function* () {
+          yield wavHeader(full, spec.channels);
+          let left = half;
+          for (const chunk of samples) {
+            if (left <= 0) return;
+            const piece = chunk.subarray(0, Math.min(left, chunk.length));
+            left -= piece.length;
+            yield piece;
+          }
+        })(),
+      };
+    }
+  }
 }
 
 /** Sends a last-resort 500 (never HTML) when a handler throws; a reset mid-body is left as is. */

@@ -1,7 +1,24 @@
 /** Routes a fault can target. `signed-media` is the second origin that serves redirected media. */
 export type FaultRoute = 'fetch' | 'list' | 'delete' | 'media' | 'signed-media';
 
-export type FaultKind = 'status' | 'rateLimit' | 'latency' | 'reset' | 'truncate';
+export type FaultKind =
+  | 'status'
+  | 'rateLimit'
+  | 'latency'
+  | 'reset'
+  | 'truncate'
+  | 'trickle'
+  | 'lie'
+  | 'wrongResource';
+
+/**
+ * A media answer of 200 whose body is not the recording the resource describes: `empty` (no body),
+ * `html` (an HTML error page served as text/html), `json` (a JSON error body served as
+ * application/octet-stream), `wrong-duration` (a well-formed file of another length), `mono` (the other
+ * channel count than asked: mono for RequestedChannels=2), `hollow` (a WAV header claiming the whole
+ * recording over a body one second short, with a Content-Length that matches the body).
+ */
+export type MediaLie = 'empty' | 'html' | 'json' | 'wrong-duration' | 'mono' | 'hollow';
 
 export type FaultEffect =
   /** Answer with a 5xx and Twilio's error JSON. */
@@ -13,7 +30,16 @@ export type FaultEffect =
   /** Send the head and `afterBytes` of the body (default half), then reset the connection (TCP RST). */
   | { kind: 'reset'; afterBytes?: number }
   /** Send the head and `afterBytes` of the body (default half), then close cleanly: fewer bytes than Content-Length. */
-  | { kind: 'truncate'; afterBytes?: number };
+  | { kind: 'truncate'; afterBytes?: number }
+  /** Send the body `bytes` at a time (default 1), one write every `intervalMs`: a download that never ends. */
+  | { kind: 'trickle'; intervalMs: number; bytes?: number }
+  /** Answer media 200 with a body that is not the recording (see MediaLie). */
+  | { kind: 'lie'; lie: MediaLie }
+  /**
+   * Answer a fetch 200 with the resource of another recording of the account (`other-sid`), or with the
+   * recording's resource under another account SID (`other-account`).
+   */
+  | { kind: 'wrongResource'; as: 'other-sid' | 'other-account' };
 
 export type FaultSpec = FaultEffect & {
   route: FaultRoute | readonly FaultRoute[] | '*';
@@ -33,7 +59,9 @@ export interface Fault {
   remove(): void;
 }
 
-export type BodyFault = Extract<FaultEffect, { kind: 'reset' | 'truncate' }>;
+export type BodyFault = Extract<FaultEffect, { kind: 'reset' | 'truncate' | 'trickle' }>;
+/** Faults that shape a media body, and so wait for the signed-media request when media is redirected. */
+export type MediaFault = BodyFault | Extract<FaultEffect, { kind: 'lie' }>;
 export type TerminalFault = Exclude<FaultEffect, { kind: 'latency' }>;
 
 /** What the faults matching a request add up to: a delay, then at most one fault that ends it. */
@@ -56,7 +84,11 @@ export function faultTargets(spec: FaultSpec, route: FaultRoute, recordingSid: s
 }
 
 export function isBodyFault(spec: FaultEffect): spec is BodyFault {
-  return spec.kind === 'reset' || spec.kind === 'truncate';
+  return spec.kind === 'reset' || spec.kind === 'truncate' || spec.kind === 'trickle';
+}
+
+export function isMediaFault(spec: FaultEffect): spec is MediaFault {
+  return isBodyFault(spec) || spec.kind === 'lie';
 }
 
 export function createFaultRegistry(random: () => number): FaultRegistry {
@@ -116,7 +148,14 @@ function validate(spec: FaultSpec): void {
     throw new Error(`fault probability must be within [0, 1], got ${spec.probability}`);
   }
   if (spec.kind === 'latency' && !(spec.ms >= 0)) throw new Error(`latency must be ≥ 0 ms, got ${spec.ms}`);
-  if (isBodyFault(spec) && spec.afterBytes !== undefined && !(spec.afterBytes >= 0)) {
+  if (spec.kind === 'trickle' && !(spec.intervalMs >= 0 && (spec.bytes ?? 1) >= 1)) {
+    throw new Error(`trickle needs intervalMs ≥ 0 and bytes ≥ 1, got ${spec.intervalMs} and ${spec.bytes}`);
+  }
+  if (
+    (spec.kind === 'reset' || spec.kind === 'truncate') &&
+    spec.afterBytes !== undefined &&
+    !(spec.afterBytes >= 0)
+  ) {
     throw new Error(`afterBytes must be ≥ 0, got ${spec.afterBytes}`);
   }
 }

@@ -12,7 +12,7 @@ export {
   type TwilioEmulator,
   type TwilioEmulatorOptions,
 } from './emulator.ts';
-export type { Fault, FaultEffect, FaultKind, FaultRoute, FaultSpec } from './faults.ts';
+export type { Fault, FaultEffect, FaultKind, FaultRoute, FaultSpec, MediaLie } from './faults.ts';
 export {
   type MediaFormat,
   MP3_BYTES_PER_SECOND,

@@ -32,6 +32,7 @@ export async function sendBody(
     return;
   }
   const fault = response.fault ?? null;
+  if (fault?.kind === 'trickle') return await trickle(res, entry, response.chunks, fault);
   const limit = fault
     ? Math.min(response.length, fault.afterBytes ?? Math.floor(response.length / 2))
     : Infinity;
@@ -66,6 +67,27 @@ export async function sendBody(
   await Promise.race([lastWrite, new Promise((resolve) => res.once('close', resolve))]);
   await sleep(RESET_GRACE_MS);
   if (!socket.destroyed) socket.resetAndDestroy();
+}
+
+/** Writes the body a few bytes at a time until it is sent or the client goes away. */
+async function trickle(
+  res: ServerResponse,
+  entry: RequestLogEntry,
+  chunks: Iterable<Buffer>,
+  fault: Extract<BodyFault, { kind: 'trickle' }>,
+): Promise<void> {
+  res.flushHeaders();
+  const step = fault.bytes ?? 1;
+  for (const chunk of chunks) {
+    for (let offset = 0; offset < chunk.length; offset += step) {
+      await sleep(fault.intervalMs);
+      if (res.destroyed || res.writableEnded) return;
+      const piece = chunk.subarray(offset, offset + step);
+      res.write(piece);
+      entry.bytesSent += piece.length;
+    }
+  }
+  res.end();
 }
 
 export function sendJson(
