@@ -133,6 +133,7 @@ async function main(): Promise<number> {
       // production's 5 s backoff would use two. Twenty keep a job from failing for good on bad luck alone.
       JOB_ATTEMPTS: '20',
       JOB_BACKOFF_MS: '300',
+      JOB_BACKOFF_MAX_MS: '5000',
     },
     workerEnv: {
       TWILIO_API_BASE_URL: emulator.baseUrl,
@@ -143,6 +144,8 @@ async function main(): Promise<number> {
       S3_REGION: s3.region,
       WORKER_CONCURRENCY: '4',
       JOB_LOCK_SECONDS: '3',
+      // A body trickling in is cut after about 3 s (plus its size at 64 KiB/s).
+      DOWNLOAD_DEADLINE_BASE_SECONDS: '3',
       RECONCILE_EVERY: '10s',
       RECONCILE_WINDOW: '48h',
       SHUTDOWN_GRACE_SECONDS: '5',
@@ -472,6 +475,18 @@ function figures(input: FigureInput): TableLine[] {
     { label: '…answered 429 (half with Retry-After: 1)', value: share(faulted('rateLimit'), during.length) },
     { label: '…media bodies reset mid-stream', value: share(faulted('reset'), mediaBodies) },
     { label: '…media bodies cut short', value: share(faulted('truncate'), mediaBodies) },
+    {
+      label: '…media answered 200 with a lie (empty, HTML, other length or channels, hollow WAV)',
+      value: share(faulted('lie'), mediaBodies),
+    },
+    {
+      label: '…media bodies trickling in (cut at the deadline)',
+      value: share(faulted('trickle'), mediaBodies),
+    },
+    {
+      label: '…lookups answered with another recording or account',
+      value: share(faulted('wrongResource'), during.filter((request) => request.route === 'fetch').length),
+    },
     { label: 'workers SIGKILLed (restarted after 0.2–2.5 s)', value: String(input.workerKills) },
     {
       label: 'worker restarts refused (S3 down at start-up)',
