@@ -6,6 +6,8 @@ import type { Logger } from '@recording-vault/logger';
 import type { Queue } from 'bullmq';
 import express from 'express';
 import { basicAuth, type DashboardCredentials } from './basic-auth.ts';
+import { defaultLoginThrottle, type LoginThrottleSettings } from './login-throttle.ts';
+import { sameOriginWrites } from './same-origin.ts';
 
 export interface DashboardDeps {
   /** One queue per name of the contract: a queue added there without a board entry is a compile error. */
@@ -17,6 +19,13 @@ export interface DashboardDeps {
   isRedisReady(): Promise<boolean>;
   /** How long `/healthz` waits for that answer before it says 503. */
   healthTimeoutMs?: number;
+  /** Failed logins per client and window before it is answered 429; 10 per minute unless set. */
+  loginThrottle?: LoginThrottleSettings;
+  /**
+   * Express `trust proxy`: which proxies may name the client in X-Forwarded-For, which is what failed logins
+   * are counted by. Off unless set: trusting any sender would let a guesser pick a new address per guess.
+   */
+  trustProxy?: false | number | string;
 }
 
 /**
@@ -51,6 +60,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   const { logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
   // The board has write actions: no framing by other sites, and no board URL leaking in a Referer.
   app.use((_req, res, next) => {
     res.setHeader('X-Frame-Options', 'DENY');
@@ -64,7 +74,10 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'redis unavailable' });
   });
 
-  if (deps.auth !== 'off') app.use(basicAuth(deps.auth, logger));
+  if (deps.auth !== 'off') app.use(basicAuth(deps.auth, logger, deps.loginThrottle ?? defaultLoginThrottle));
+  // A browser attaches the operator's basic-auth credentials to another site's request as well: every
+  // write must show that it comes from the board's own pages (with auth off just as much).
+  app.use(sameOriginWrites());
 
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath('/');
@@ -80,7 +93,10 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Recording Vault' } },
   });
-  app.use('/', serverAdapter.getRouter());
+  const board: express.Express = serverAdapter.getRouter();
+  // The adapter is an Express app of its own, which would announce itself again.
+  board.disable('x-powered-by');
+  app.use('/', board);
   return app;
 }
 

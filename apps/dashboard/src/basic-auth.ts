@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@recording-vault/logger';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { type LoginOutcome, type LoginThrottleSettings, loginThrottle } from './login-throttle.ts';
 
 export interface DashboardCredentials {
   user: string;
@@ -10,22 +11,43 @@ export interface DashboardCredentials {
 const challenge = 'Basic realm="Recording Vault", charset="UTF-8"';
 
 /**
- * HTTP basic authentication in front of every path it is mounted on. Both the user and the password are
- * compared as SHA-256 digests with `timingSafeEqual`: equal-length inputs whatever was sent, so neither
- * the length nor the first differing byte shows in the response time, and both are always compared.
+ * The credentials check itself, without Express: what an `Authorization` header amounts to. Both the user
+ * and the password are compared as SHA-256 digests with `timingSafeEqual`: equal-length inputs whatever was
+ * sent, so neither the length nor the first differing byte shows in the response time, and both are always
+ * compared. A header that is not well-formed basic credentials counts as wrong; only its absence is
+ * `missing`.
  */
-export function basicAuth(expected: DashboardCredentials, logger: Logger): RequestHandler {
+export function credentialsCheck(expected: DashboardCredentials): (authorization?: string) => LoginOutcome {
   const userDigest = digest(expected.user);
   const passwordDigest = digest(expected.password);
-  return (req, res, next) => {
-    const sent = credentialsOf(req.headers.authorization);
-    if (sent) {
-      const userOk = timingSafeEqual(digest(sent.user), userDigest);
-      const passwordOk = timingSafeEqual(digest(sent.password), passwordDigest);
-      if (userOk && passwordOk) {
-        next();
-        return;
-      }
+  return (authorization) => {
+    if (authorization === undefined) return 'missing';
+    const sent = credentialsOf(authorization);
+    if (!sent) return 'wrong';
+    const userOk = timingSafeEqual(digest(sent.user), userDigest);
+    const passwordOk = timingSafeEqual(digest(sent.password), passwordDigest);
+    return userOk && passwordOk ? 'right' : 'wrong';
+  };
+}
+
+/**
+ * HTTP basic authentication in front of every path it is mounted on, behind a per-client throttle of
+ * failed logins (see `loginThrottle`).
+ */
+export function basicAuth(
+  expected: DashboardCredentials,
+  logger: Logger,
+  throttle: LoginThrottleSettings,
+): RequestHandler[] {
+  const check = credentialsCheck(expected);
+  const outcomeOf = (req: Request) => check(req.headers.authorization);
+  const authenticate: RequestHandler = (req, res, next) => {
+    const outcome = outcomeOf(req);
+    if (outcome === 'right') {
+      next();
+      return;
+    }
+    if (outcome === 'wrong') {
       // Never the credentials themselves: a mistyped password is usually most of the real one.
       logger.warn(
         { path: req.path, remoteAddress: req.socket.remoteAddress },
@@ -35,6 +57,7 @@ export function basicAuth(expected: DashboardCredentials, logger: Logger): Reque
     res.setHeader('WWW-Authenticate', challenge);
     res.status(401).type('text/plain').send('authentication required\n');
   };
+  return [loginThrottle(throttle, outcomeOf, logger), authenticate];
 }
 
 function digest(value: string): Buffer {

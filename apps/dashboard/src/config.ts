@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { envSchema, logEnv, port, redisEnv } from '@recording-vault/config';
 import { z } from 'zod';
 
@@ -11,6 +12,30 @@ export const dashboardEnv = envSchema(
     DASHBOARD_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     /** `off` runs the board without authentication, for a trusted network only; it says so in its log. */
     DASHBOARD_AUTH: z.enum(['on', 'off']).default('on'),
+    /**
+     * Express `trust proxy` for a proxy in front of the board: its addresses and subnets (`loopback`,
+     * `10.0.0.0/8`, …), or a hop count when every request comes through it; `false`, the default, trusts
+     * none. Failed logins are counted per client address, so `true` (believe any sender's X-Forwarded-For)
+     * is refused. Parsed into the value Express takes.
+     */
+    DASHBOARD_TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('false')
+      .transform((value, ctx) => {
+        const setting = value === 'true' ? undefined : trustProxySetting(value);
+        if (setting === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              value === 'true'
+                ? 'true would let every client choose its own address: name the proxy (addresses or a hop count)'
+                : 'must be false, a hop count, or comma-separated addresses, subnets, loopback, linklocal, uniquelocal',
+          });
+          return z.NEVER;
+        }
+        return setting;
+      }),
   },
   (env, ctx) => {
     if (env.DASHBOARD_AUTH === 'off') return;
@@ -39,4 +64,20 @@ export function dashboardAuth(env: {
     throw new Error('DASHBOARD_USER and DASHBOARD_PASSWORD are required unless DASHBOARD_AUTH=off');
   }
   return { user: env.DASHBOARD_USER, password: env.DASHBOARD_PASSWORD };
+}
+
+const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** A `trust proxy` value as Express takes it; undefined when it is not one of the accepted forms. */
+function trustProxySetting(value: string): false | number | string | undefined {
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  const valid = entries.every((entry) => {
+    if (proxyNames.has(entry)) return true;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    if (rest.length > 0 || isIP(address) === 0) return false;
+    return prefix === undefined || /^\d{1,3}$/.test(prefix) || isIP(prefix) === 4;
+  });
+  return valid ? entries.join(',') : undefined;
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { allQueueNames, archiveJobId, producerConnection, type QueueName } from '@recording-vault/contract';
@@ -24,6 +24,8 @@ describe('dashboard in a browser', () => {
   let base: string;
   let browser: Browser;
   const recordingSids: string[] = [];
+  // A recording whose archive job failed while Twilio answered 503, for the operator to retry.
+  let failedSid: string;
 
   beforeAll(async () => {
     rig = await startArchiveRig({ driver: 'folder' });
@@ -38,6 +40,18 @@ describe('dashboard in a browser', () => {
       await rig.enqueue(recording);
     }
     for (const sid of recordingSids) expect(await (await rig.settle(sid)).getState()).toBe('completed');
+    const unlucky = rig.addRecording({ duration: 3 });
+    failedSid = unlucky.sid;
+    const outage = rig.emulator.injectFault({
+      route: 'fetch',
+      recordingSid: failedSid,
+      kind: 'status',
+      status: 503,
+    });
+    await rig.enqueue(unlucky);
+    // Every attempt meets the outage (test backoffs are milliseconds); then Twilio is back.
+    expect(await (await rig.settle(failedSid)).getState()).toBe('failed');
+    outage.remove();
 
     connection = producerConnection(rig.redis.url);
     connection.on('error', () => {});
@@ -103,6 +117,80 @@ describe('dashboard in a browser', () => {
       await page.screenshot({ path: screenshot, fullPage: true });
     } finally {
       await context.close();
+    }
+  });
+
+  it("retries a failed job from the board: the UI's own write passes the same-origin rule", async () => {
+    const context = await browser.newContext({
+      httpCredentials: { username: credentials.user, password: credentials.password },
+      viewport: { width: 1400, height: 900 },
+    });
+    try {
+      const page = await context.newPage();
+      const jobId = archiveJobId(failedSid);
+      expect(await queues.archive.getJobState(jobId)).toBe('failed');
+      await page.goto(`${base}/queue/archive?status=failed`);
+      await page.getByText(jobId).first().waitFor({ state: 'visible', timeout: 30_000 });
+
+      // The job card's actions are icons with a tooltip and no accessible name: retry is the refresh icon
+      // in the smallest part of the page that holds both the job id and such an icon (the card's header).
+      const card = page
+        .getByText(jobId)
+        .first()
+        .locator('xpath=ancestor::*[.//button//*[contains(@class, "lucide-refresh-cw")]][1]');
+      await card.locator('button:has(svg.lucide-refresh-cw)').click();
+      // The board asks first; the PUT goes out on "Confirm".
+      const [response] = await Promise.all([
+        page.waitForResponse(
+          (answer) =>
+            answer.request().method() === 'PUT' &&
+            answer.url() === `${base}/api/queues/archive/${jobId}/retry`,
+        ),
+        page.getByRole('button', { name: 'Confirm', exact: true }).click(),
+      ]);
+      expect(response.status()).toBe(204);
+      // What the browser sent by itself, and what the board checked.
+      const { origin, 'sec-fetch-site': site } = await response.request().allHeaders();
+      expect(origin).toBe(base);
+      expect(site).toBe('same-origin');
+
+      // The job left the failed set, and with Twilio back the worker archives the recording.
+      expect(await (await rig.settle(failedSid)).getState()).toBe('completed');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("refuses another site's form that posts a job to the board with the operator's login", async () => {
+    // Another site: localhost is not the same site as 127.0.0.1, whatever the port.
+    const evil = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(
+        `<form method="POST" action="${base}/api/queues/archive/add" enctype="text/plain">` +
+          `<input name='{"name":"archive","data":{"planted":true},"x":"' value='"}'></form>` +
+          '<script>document.forms[0].submit()</script>',
+      );
+    }).listen(0, '127.0.0.1');
+    await once(evil, 'listening');
+    const context = await browser.newContext({
+      httpCredentials: { username: credentials.user, password: credentials.password },
+    });
+    try {
+      const page = await context.newPage();
+      // The operator is logged in: the browser now attaches the credentials to the board's origin.
+      expect((await page.goto(`${base}/`))?.status()).toBe(200);
+      const before = await queues.archive.getJobCounts();
+
+      const answered = page.waitForResponse(`${base}/api/queues/archive/add`);
+      await page.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+      const response = await answered;
+      expect(response.status()).toBe(403);
+      expect(await response.request().headerValue('sec-fetch-site')).toBe('cross-site');
+      expect(await queues.archive.getJobCounts()).toEqual(before);
+    } finally {
+      await context.close();
+      evil.closeAllConnections();
+      evil.close();
     }
   });
 });

@@ -40,10 +40,14 @@ const app = createDashboardApp({
   auth,
   logger,
   isRedisReady: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+  trustProxy: env.DASHBOARD_TRUST_PROXY,
 });
 const server = app.listen(env.DASHBOARD_PORT, env.DASHBOARD_HOST);
 await once(server, 'listening');
-logger.info({ address: server.address(), auth: env.DASHBOARD_AUTH }, 'dashboard listening');
+logger.info(
+  { address: server.address(), auth: env.DASHBOARD_AUTH, trustProxy: env.DASHBOARD_TRUST_PROXY },
+  'dashboard listening',
+);
 
 onStopSignal(async (signal) => {
   logger.info({ signal }, 'shutting down');
