@@ -104,6 +104,7 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
     enqueueArchive: createArchiveEnqueuer(queues.archive, { policy: retryPolicy(ingest) }),
     isQueueReady: isRedisReady,
     trustProxy: trustProxySetting(ingest.TRUST_PROXY),
+    metricsToken: ingest.METRICS_TOKEN,
   });
   const auth = dashboardAuth(dashboard);
   if (auth === 'off') {
@@ -147,7 +148,10 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
       servers,
     );
     const metricsServer = await listen(
-      serveMetrics(metrics, () => !stopping).listen(worker.WORKER_METRICS_PORT, worker.WORKER_METRICS_HOST),
+      serveMetrics(metrics, () => !stopping, { token: worker.METRICS_TOKEN }).listen(
+        worker.WORKER_METRICS_PORT,
+        worker.WORKER_METRICS_HOST,
+      ),
       'WORKER_METRICS_PORT',
       servers,
     );

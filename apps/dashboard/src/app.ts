@@ -2,6 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { allQueueNames, type QueueName } from '@recording-vault/contract';
+import { withinTime } from '@recording-vault/lifecycle';
 import type { Logger } from '@recording-vault/logger';
 import type { Queue } from 'bullmq';
 import express from 'express';
@@ -98,20 +99,4 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   board.disable('x-powered-by');
   app.use('/', board);
   return app;
-}
-
-/**
- * False when the check fails or takes longer than `timeoutMs`: a connection with an offline queue would
- * otherwise hold the healthcheck until Redis returns.
- */
-async function withinTime(check: Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([check.catch(() => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

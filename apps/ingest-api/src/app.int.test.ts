@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { archiveJobId, producerConnection, QueueName } from '@recording-vault/contract';
+import { archiveJobId, producerConnection, QueueName, workerConnection } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
 import {
   makeSid,
@@ -10,10 +10,10 @@ import {
   startRedisServer,
   testQueuePrefix,
 } from '@recording-vault/testkit';
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callbackPath, createIngestApp } from './app.ts';
+import { callbackPath, createIngestApp, type IngestDeps } from './app.ts';
 import { createArchiveEnqueuer } from './archive-enqueuer.ts';
 import { createIngestMetrics } from './metrics.ts';
 
@@ -28,9 +28,11 @@ const publicUrl = `${publicBaseUrl}${callbackPath}`;
 let redisServer: RedisTestServer;
 let redis: Redis;
 let queue: Queue;
+let queuePrefix: string;
 let server: Server;
 let url: string;
 let cleanup: () => Promise<void>;
+let logger: IngestDeps['logger'];
 const logLines: Record<string, unknown>[] = [];
 
 function callbackParams(overrides: Record<string, string> = {}): Record<string, string> {
@@ -81,6 +83,7 @@ afterAll(async () => {
 beforeEach(async () => {
   const prefix = testQueuePrefix(redisServer.url);
   cleanup = prefix.cleanup;
+  queuePrefix = prefix.prefix;
   redis = producerConnection(redisServer.url);
   redis.on('error', () => {});
   queue = new Queue(QueueName.archive, { connection: redis, prefix: prefix.prefix });
@@ -93,8 +96,14 @@ beforeEach(async () => {
       done();
     },
   });
+  logger = createLogger({ name: 'ingest-api', destination });
+  ({ server, url } = await listen({}));
+});
+
+/** The app as main.ts builds it, over this test's queue, with `extra` on top; `url` is the callback URL. */
+async function listen(extra: Partial<IngestDeps>): Promise<{ server: Server; url: string }> {
   const app = createIngestApp({
-    logger: createLogger({ name: 'ingest-api', destination }),
+    logger,
     metrics: createIngestMetrics(),
     publicBaseUrl,
     tokensByAccount: new Map([
@@ -103,13 +112,18 @@ beforeEach(async () => {
     ]),
     enqueueArchive: createArchiveEnqueuer(queue),
     isQueueReady: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+    ...extra,
   });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${callbackPath}`;
-});
+  const listening = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => listening.once('listening', resolve));
+  return {
+    server: listening,
+    url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}${callbackPath}`,
+  };
+}
 
 afterEach(async () => {
+  await redisServer.resume();
   await new Promise((resolve) => server.close(resolve));
   await cleanup();
   await queue.close();
@@ -224,14 +238,35 @@ describe('signatures', () => {
         }),
     ],
     ['an account that is not configured', () => send(callbackParams({ AccountSid: makeSid('AC') }))],
-  ])('%s is refused with 403 and nothing enqueued', async (_name, request) => {
+  ])('%s is refused with the one 403 answer and nothing enqueued', async (_name, request) => {
     const response = await request();
     expect(response.status).toBe(403);
-    expect(await response.json()).toEqual({ error: expect.any(String) });
+    expect(await response.json()).toEqual({ error: 'signature check failed' });
     expect(await jobCount()).toBe(0);
     const warning = logLines.find((line) => line.msg === 'callback refused');
     expect(warning?.level).toBe('warn');
     expect(JSON.stringify(logLines)).not.toContain(token);
+  });
+
+  it('gives a prober one answer whatever the cause, and the log the cause', async () => {
+    const unknownAccount = await send(callbackParams({ AccountSid: makeSid('AC') }));
+    const badSignature = await send(callbackParams(), { authToken: 'f'.repeat(32) });
+    const noSignature = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(callbackParams()),
+    });
+    const answers = await Promise.all(
+      [unknownAccount, badSignature, noSignature].map(async (response) => ({
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body: await response.text(),
+      })),
+    );
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+    expect(answers[0]?.status).toBe(403);
+    const reasons = logLines.filter((line) => line.msg === 'callback refused').map((line) => line.reason);
+    expect(reasons).toEqual(['unknown account', 'invalid signature', 'missing signature']);
   });
 
   it('is checked against PUBLIC_BASE_URL, not the Host header', async () => {
@@ -309,5 +344,134 @@ describe('when Redis goes away', () => {
     expect(status).toBe(204);
     expect((await fetch(url.replace(callbackPath, '/readyz'))).status).toBe(200);
     expect(await queue.getJob(archiveJobId(params.RecordingSid as string))).toBeDefined();
+  });
+});
+
+describe('when Redis stalls', () => {
+  it('answers /readyz and callbacks 503 in bounded time, and is ready again once Redis resumes', async () => {
+    const readyz = url.replace(callbackPath, '/readyz');
+    expect((await fetch(readyz)).status).toBe(200);
+    await redisServer.pause();
+
+    // The connection stays up and PING gets no answer: only a deadline tells. Bounds are loose on
+    // purpose (the product promises /readyz within 1 s; a slow machine must not fail this test).
+    const startedAt = performance.now();
+    const [ready, refused] = await Promise.all([fetch(readyz), send(callbackParams())]);
+    const elapsedMs = performance.now() - startedAt;
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'redis unavailable' });
+    expect(refused.status).toBe(503);
+    expect(elapsedMs).toBeLessThan(5_000);
+
+    await redisServer.resume();
+    let status = 0;
+    for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+      status = (await fetch(readyz)).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(status).toBe(200);
+    expect((await send(callbackParams())).status).toBe(204);
+  });
+});
+
+describe('/metrics', () => {
+  const metricsToken = 'scrape-me-0123456789abcdef';
+
+  it('is open when no METRICS_TOKEN is set', async () => {
+    const response = await fetch(url.replace(callbackPath, '/metrics'));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('rv_ingest_callbacks_total');
+  });
+
+  it('with METRICS_TOKEN, answers its bearer only, 401 in JSON otherwise, never echoing the token', async () => {
+    const protectedApp = await listen({ metricsToken });
+    const metricsUrl = protectedApp.url.replace(callbackPath, '/metrics');
+    try {
+      for (const authorization of [
+        undefined,
+        'Bearer not-the-metrics-token-000',
+        `Bearer ${metricsToken.slice(0, -1)}`,
+        metricsToken,
+        `Basic ${Buffer.from(`user:${metricsToken}`).toString('base64')}`,
+      ]) {
+        const refused = await fetch(metricsUrl, { headers: authorization ? { authorization } : {} });
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('content-type')).toContain('application/json');
+        expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        const body = await refused.text();
+        expect(JSON.parse(body)).toEqual({ error: expect.any(String) });
+        expect(body).not.toContain(metricsToken);
+      }
+      const allowed = await fetch(metricsUrl, { headers: { authorization: `Bearer ${metricsToken}` } });
+      expect(allowed.status).toBe(200);
+      expect(await allowed.text()).toContain('rv_ingest_callbacks_total');
+      // The probes stay open.
+      expect((await fetch(protectedApp.url.replace(callbackPath, '/healthz'))).status).toBe(200);
+      expect(JSON.stringify(logLines)).not.toContain(metricsToken);
+    } finally {
+      await new Promise((resolve) => protectedApp.server.close(resolve));
+    }
+  });
+});
+
+describe('a recording whose archive job already finished', () => {
+  /** Runs the job for `recordingSid` through a worker whose processor does `work`, until it settles. */
+  async function settleJob(recordingSid: string, work: () => Promise<unknown>): Promise<void> {
+    const connection = workerConnection(redisServer.url);
+    connection.on('error', () => {});
+    const worker = new Worker(QueueName.archive, work, { connection, prefix: queuePrefix });
+    worker.on('error', () => {});
+    try {
+      const jobId = archiveJobId(recordingSid);
+      for (let i = 0; i < 200; i++) {
+        const state = await queue.getJobState(jobId);
+        if (state === 'failed' || state === 'completed') return;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`job ${jobId} did not settle`);
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+  }
+
+  it('in the failed set, is re-armed by a new callback: waiting again with its attempts reset', async () => {
+    const params = callbackParams();
+    const recordingSid = params.RecordingSid as string;
+    const jobId = archiveJobId(recordingSid);
+    expect((await send(params)).status).toBe(204);
+    await settleJob(recordingSid, async () => {
+      throw new UnrecoverableError('recording not found at Twilio');
+    });
+    const failed = await queue.getJob(jobId);
+    expect(await failed?.getState()).toBe('failed');
+    expect(failed?.attemptsMade).toBe(1);
+
+    const response = await send({ ...params, CallSid: params.CallSid as string });
+    expect(response.status).toBe(204);
+    expect(await queue.getJobState(jobId)).toBe('waiting');
+    const rearmed = await queue.getJob(jobId);
+    expect(rearmed?.attemptsMade).toBe(0);
+    expect(rearmed?.attemptsStarted).toBe(0);
+    expect(rearmed?.failedReason).toBeFalsy();
+    expect(await jobCount()).toBe(1);
+    expect(logLines).toContainEqual(
+      expect.objectContaining({
+        msg: 're-armed failed archive job',
+        recordingSid,
+        failedReason: 'recording not found at Twilio',
+      }),
+    );
+  });
+
+  it('completed, stays completed when announced again', async () => {
+    const params = callbackParams();
+    const recordingSid = params.RecordingSid as string;
+    expect((await send(params)).status).toBe(204);
+    await settleJob(recordingSid, async () => 'archived');
+
+    expect((await send(params)).status).toBe(204);
+    expect(await queue.getJobState(archiveJobId(recordingSid))).toBe('completed');
+    expect(logLines.some((line) => line.msg === 're-armed failed archive job')).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ArchiveJob } from '@recording-vault/contract';
+import { hasBearerToken, withinTime } from '@recording-vault/lifecycle';
 import type { Logger } from '@recording-vault/logger';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -19,6 +20,10 @@ export interface IngestDeps {
   tokensByAccount: ReadonlyMap<string, readonly string[]>;
   enqueueArchive: EnqueueArchive;
   isQueueReady(): Promise<boolean>;
+  /** How long /readyz waits for `isQueueReady` before answering 503 (default 800 ms, inside a 1 s probe). */
+  readyTimeoutMs?: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; unset leaves it open. */
+  metricsToken?: string | undefined;
   /** Express `trust proxy`: only affects the client address in logs. */
   trustProxy?: boolean | number | string;
 }
@@ -55,11 +60,19 @@ export function createIngestApp(deps: IngestDeps): express.Express {
   });
 
   app.get('/readyz', async (_req, res) => {
-    const ready = await deps.isQueueReady().catch(() => false);
+    // A stalled Redis keeps the connection open and never answers the PING: the probe must answer anyway.
+    const ready = await withinTime(deps.isQueueReady(), deps.readyTimeoutMs ?? 800);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'redis unavailable' });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (deps.metricsToken !== undefined && !hasBearerToken(req.get('authorization'), deps.metricsToken)) {
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer realm="metrics"')
+        .json({ error: 'bearer token required' });
+      return;
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
@@ -83,10 +96,12 @@ export function createIngestApp(deps: IngestDeps): express.Express {
       const status =
         typeof params.RecordingStatus === 'string' ? params.RecordingStatus.slice(0, 32) : 'unknown';
 
+      // One answer whatever the cause, so that a prober cannot tell which account SIDs are configured;
+      // the cause goes to the log.
       const refuse = (reason: string) => {
         metrics.callbacks.inc({ status: 'unknown', outcome: 'forbidden' });
         log.warn({ accountSid: tokens ? rawAccount : undefined, reason }, 'callback refused');
-        res.status(403).json({ error: reason });
+        res.status(403).json({ error: 'signature check failed' });
       };
       if (!tokens) return refuse('unknown account');
       const signature = req.get('x-twilio-signature');
@@ -119,7 +134,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
 
       const stopTimer = metrics.enqueueSeconds.startTimer();
       try {
-        await deps.enqueueArchive(archiveJobFrom(callback));
+        await deps.enqueueArchive(archiveJobFrom(callback), log);
       } catch (error) {
         metrics.callbacks.inc({ status, outcome: 'unavailable' });
         log.error({ ...facts, err: error }, 'callback not acknowledged: queue unavailable');

@@ -2,6 +2,7 @@ import {
   checkTwilioEnv,
   envSchema,
   logEnv,
+  metricsEnv,
   port,
   redisEnv,
   retryEnv,
@@ -29,6 +30,7 @@ export const ingestEnv = envSchema(
      * never depend on it: they are checked against PUBLIC_BASE_URL.
      */
     TRUST_PROXY: z.string().default('loopback'),
+    ...metricsEnv,
   },
   checkTwilioEnv,
 );

@@ -29,6 +29,7 @@ const app = createIngestApp({
   enqueueArchive: createArchiveEnqueuer(queue, { policy: retryPolicy(env) }),
   isQueueReady: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
   trustProxy: trustProxySetting(env.TRUST_PROXY),
+  metricsToken: env.METRICS_TOKEN,
 });
 
 const server = createIngestServer(app).listen(env.INGEST_PORT, env.INGEST_HOST);

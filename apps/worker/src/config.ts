@@ -6,6 +6,7 @@ import {
   duration,
   envSchema,
   logEnv,
+  metricsEnv,
   port,
   positiveInt,
   redisEnv,
@@ -46,6 +47,7 @@ export const workerEnv = envSchema(
     RECONCILE_EVERY: duration('15m'),
     /** How far back it lists (e.g. 48h). */
     RECONCILE_WINDOW: duration('48h'),
+    ...metricsEnv,
     WORKER_METRICS_PORT: port(9464),
     WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   },

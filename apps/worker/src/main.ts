@@ -43,7 +43,7 @@ const vault = await createWorkers({
 metrics.queues.push(...Object.values(vault.queues));
 
 let stopping = false;
-const metricsServer = serveMetrics(metrics, () => !stopping);
+const metricsServer = serveMetrics(metrics, () => !stopping, { token: env.METRICS_TOKEN });
 metricsServer.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST);
 await once(metricsServer, 'listening');
 logger.info(

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { hasBearerToken } from '@recording-vault/lifecycle';
 import type { Queue } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -74,10 +75,25 @@ export function createWorkerMetrics(queues: Queue[] = []) {
   };
 }
 
-/** /metrics for Prometheus and /healthz for the orchestrator, on their own small server. */
-export function serveMetrics(metrics: WorkerMetrics, isHealthy: () => boolean): Server {
+/**
+ * /metrics for Prometheus and /healthz for the orchestrator, on their own small server. With a `token`,
+ * /metrics requires `Authorization: Bearer <token>`; /healthz stays open for the orchestrator.
+ */
+export function serveMetrics(
+  metrics: WorkerMetrics,
+  isHealthy: () => boolean,
+  { token }: { token?: string | undefined } = {},
+): Server {
   return createServer(async (req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
+      if (token !== undefined && !hasBearerToken(req.headers.authorization, token)) {
+        res.writeHead(401, {
+          'content-type': 'application/json',
+          'www-authenticate': 'Bearer realm="metrics"',
+        });
+        res.end('{"error":"bearer token required"}');
+        return;
+      }
       try {
         const body = await metrics.registry.metrics();
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);

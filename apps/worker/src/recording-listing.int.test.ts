@@ -1,15 +1,25 @@
-import { backfillDayEntries, daysBetween, QueueName, vaultStats } from '@recording-vault/contract';
+import {
+  archiveJobId,
+  backfillDayEntries,
+  daysBetween,
+  QueueName,
+  vaultStats,
+  workerConnection,
+} from '@recording-vault/contract';
 import type { RecordingResource } from '@recording-vault/testkit';
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRecordingListing } from './recording-listing.ts';
 import {
   type ArchiveRig,
   assertEveryDeleteWasSafe,
   keyOf,
   startArchiveRig,
+  testRetryPolicy,
   waitFor,
 } from './testing/archive-rig.ts';
+import { createTwilioAccounts } from './twilio-accounts.ts';
 
 describe('backfill', () => {
   let rig: ArchiveRig;
@@ -95,10 +105,9 @@ describe('backfill', () => {
       to: '2025-04-03',
       seed: 'outside',
     });
-    backfillQueue = new Queue(QueueName.backfill, {
-      connection: new Redis(rig.redis.url),
-      prefix: rig.prefix,
-    });
+    connection = new Redis(rig.redis.url);
+    connection.on('error', () => {});
+    backfillQueue = new Queue(QueueName.backfill, { connection, prefix: rig.prefix });
     await rig.startWorker({}, { concurrency: 16 });
   });
   afterAll(async () => {
@@ -138,7 +147,8 @@ describe('backfill', () => {
     expect(second?.skipped).toBe(0);
     redis.disconnect();
     await assertEveryDeleteWasSafe(rig);
-  });
+    // As long as runBackfill's own wait, so that a busy machine slows this test without failing it.
+  }, 150_000);
 
   it('run twice, archives nothing new', async () => {
     const mediaBefore = rig.emulator.requests.filter((r) => r.route === 'media').length;
@@ -180,5 +190,113 @@ describe('reconciliation', () => {
     // Two workers share one scheduler: about one listing per period, not two.
     expect(listings).toBeGreaterThanOrEqual(2);
     expect(listings).toBeLessThanOrEqual(Math.ceil(elapsed / period) + 1);
+  });
+});
+
+describe('a listed recording whose archive job failed', () => {
+  let rig: ArchiveRig;
+  let redis: Redis;
+  const lines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    rig = await startArchiveRig({ driver: 'folder' });
+    redis = new Redis(rig.redis.url);
+    redis.on('error', () => {});
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await rig.close();
+  });
+
+  function listing() {
+    return createRecordingListing({
+      accounts: createTwilioAccounts({
+        baseUrl: rig.emulator.baseUrl,
+        accounts: [{ accountSid: rig.account.accountSid, authTokens: [rig.account.authToken] }],
+      }),
+      archiveQueue: rig.queue,
+      retryPolicy: testRetryPolicy,
+      stats: vaultStats(redis, rig.prefix),
+      log: { info: (details, msg) => lines.push({ ...details, msg }) },
+    });
+  }
+
+  /** Enqueues the recording's job as a callback would, and settles it with a stand-in processor. */
+  async function settled(recording: RecordingResource, work: () => Promise<unknown>): Promise<void> {
+    await rig.enqueue(recording);
+    const connection = workerConnection(rig.redis.url);
+    connection.on('error', () => {});
+    const worker = new Worker(QueueName.archive, work, { connection, prefix: rig.prefix });
+    worker.on('error', () => {});
+    try {
+      await rig.settle(recording.sid);
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+  }
+
+  it('is re-armed by a backfill day, counted in its checkpoints and result', async () => {
+    lines.length = 0;
+    const failed = rig.addRecording({ duration: 2 });
+    await settled(failed, async () => {
+      throw new UnrecoverableError('gave up');
+    });
+    const day = new Date(failed.date_created).toISOString().slice(0, 10);
+    const checkpoints: unknown[] = [];
+    const result = await listing().listDay(
+      { accountSid: rig.account.accountSid, day, listed: 0, enqueued: 0 },
+      async (progress) => {
+        checkpoints.push(progress);
+      },
+    );
+    expect(result).toEqual({ listed: 1, enqueued: 1, rearmed: 1 });
+    expect(checkpoints.at(-1)).toMatchObject({ listed: 1, enqueued: 1, rearmed: 1 });
+    const job = await rig.queue.getJob(archiveJobId(failed.sid));
+    expect(await job?.getState()).toBe('waiting');
+    expect(job?.attemptsMade).toBe(0);
+    expect(lines).toEqual([expect.objectContaining({ recordingSid: failed.sid, failedReason: 'gave up' })]);
+
+    // Out of the way of the next test, which lists the last hour.
+    await job?.remove();
+    rig.emulator.deleteRecording(failed.sid);
+  });
+
+  it('is re-armed by the reconciliation and then archived, while a completed job is left alone', async () => {
+    lines.length = 0;
+    const failed = rig.addRecording({ duration: 2 });
+    const completed = rig.addRecording({ duration: 2 });
+    await settled(failed, async () => {
+      throw new UnrecoverableError('storage refused the write');
+    });
+    await settled(completed, async () => 'archived');
+    expect(await rig.queue.getJobState(archiveJobId(failed.sid))).toBe('failed');
+
+    const summary = await listing().reconcile(3_600_000);
+    expect(summary[rig.account.accountSid]).toEqual({ listed: 2, enqueued: 2, rearmed: 1 });
+    expect((await vaultStats(redis, rig.prefix).read(rig.account.accountSid)).lastReconcile).toMatchObject({
+      listed: 2,
+      enqueued: 2,
+      rearmed: 1,
+    });
+    const rearmed = await rig.queue.getJob(archiveJobId(failed.sid));
+    expect(await rearmed?.getState()).toBe('waiting');
+    expect(rearmed?.attemptsMade).toBe(0);
+    expect(rearmed?.attemptsStarted).toBe(0);
+    expect(await rig.queue.getJobState(archiveJobId(completed.sid))).toBe('completed');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 're-armed failed archive job',
+        recordingSid: failed.sid,
+        failedReason: 'storage refused the write',
+      }),
+    ]);
+
+    // With a worker running, the re-armed job archives the recording: no operator needed.
+    await rig.startWorker();
+    const job = await rig.settle(failed.sid);
+    expect(await job.getState()).toBe('completed');
+    expect(rig.emulator.isDeleted(failed.sid)).toBe(true);
+    expect(await rig.store.hash(keyOf(failed))).toEqual(await rig.emulator.expectedMedia(failed.sid));
   });
 });

@@ -1,7 +1,9 @@
 import {
   archiveJobEntry,
   type BackfillDayJob,
+  type RearmLog,
   type RetryPolicy,
+  rearmFailedArchiveJobs,
   type VaultStats,
 } from '@recording-vault/contract';
 import type { RecordingSummary } from '@recording-vault/twilio';
@@ -14,25 +16,31 @@ export interface ListingDeps {
   archiveQueue: Queue;
   retryPolicy: RetryPolicy;
   stats: VaultStats;
+  /** Receives a line for each failed archive job a listing re-arms. */
+  log?: RearmLog;
 }
 
 export interface ListingProgress {
   listed: number;
+  /** Completed recordings handed to the archive queue (a job already there is not added twice). */
   enqueued: number;
+  /** Of those, recordings whose archive job sat in the failed set and was put back to waiting. */
+  rearmed: number;
 }
 
 /**
  * Recordings a callback never announced are found by listing them at Twilio. Both the backfill (a day at a
  * time) and the reconciliation (the last hours) add an archive job for every completed one, under the same
- * job id as the ingest API, so a recording found twice is still archived once.
+ * job id as the ingest API, so a recording found twice is still archived once. A listed recording whose
+ * archive job had failed gets that job re-armed: finding it again is worth another round of attempts.
  */
 export function createRecordingListing(deps: ListingDeps) {
   async function enqueueCompleted(
     recordings: RecordingSummary[],
     origin: 'backfill' | 'reconcile',
-  ): Promise<number> {
+  ): Promise<{ enqueued: number; rearmed: number }> {
     const completed = recordings.filter((recording) => recording.status === 'completed');
-    if (completed.length === 0) return 0;
+    if (completed.length === 0) return { enqueued: 0, rearmed: 0 };
     await deps.archiveQueue.addBulk(
       completed.map((recording) =>
         archiveJobEntry(
@@ -48,7 +56,12 @@ export function createRecordingListing(deps: ListingDeps) {
         ),
       ),
     );
-    return completed.length;
+    const rearmed = await rearmFailedArchiveJobs(
+      deps.archiveQueue,
+      completed.map((recording) => recording.sid),
+      deps.log,
+    );
+    return { enqueued: completed.length, rearmed: rearmed.length };
   }
 
   function accountOf(accountSid: string): TwilioAccount {
@@ -69,6 +82,7 @@ export function createRecordingListing(deps: ListingDeps) {
     ): Promise<ListingProgress> {
       const account = accountOf(job.accountSid);
       let { listed, enqueued } = job;
+      let rearmed = job.rearmed ?? 0;
       const pages = account.rest.listRecordingPages({
         createdAfter: new Date(`${job.day}T00:00:00Z`),
         createdBefore: new Date(`${job.day}T23:59:59Z`),
@@ -77,16 +91,19 @@ export function createRecordingListing(deps: ListingDeps) {
       });
       for await (const page of pages) {
         listed += page.recordings.length;
-        enqueued += await enqueueCompleted(page.recordings, 'backfill');
+        const added = await enqueueCompleted(page.recordings, 'backfill');
+        enqueued += added.enqueued;
+        rearmed += added.rearmed;
         const { nextPage: _done, ...rest } = job;
         await checkpoint({
           ...rest,
           listed,
           enqueued,
+          rearmed,
           ...(page.nextPage ? { nextPage: page.nextPage } : {}),
         });
       }
-      return { listed, enqueued };
+      return { listed, enqueued, rearmed };
     },
 
     /** Lists every account's recordings of the last `windowMs` and enqueues the completed ones. */
@@ -95,15 +112,18 @@ export function createRecordingListing(deps: ListingDeps) {
       for (const [accountSid, account] of deps.accounts) {
         let listed = 0;
         let enqueued = 0;
+        let rearmed = 0;
         for await (const page of account.rest.listRecordingPages({
           createdAfter: new Date(now.getTime() - windowMs),
           pageSize: 1000,
         })) {
           listed += page.recordings.length;
-          enqueued += await enqueueCompleted(page.recordings, 'reconcile');
+          const added = await enqueueCompleted(page.recordings, 'reconcile');
+          enqueued += added.enqueued;
+          rearmed += added.rearmed;
         }
-        summary[accountSid] = { listed, enqueued };
-        await deps.stats.recordReconcile(accountSid, { at: now.toISOString(), listed, enqueued });
+        summary[accountSid] = { listed, enqueued, rearmed };
+        await deps.stats.recordReconcile(accountSid, { at: now.toISOString(), listed, enqueued, rearmed });
       }
       return summary;
     },

@@ -79,6 +79,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     archiveQueue,
     retryPolicy: policy,
     stats,
+    log: logger,
   });
   const reconcileEveryMs = deps.reconcileEveryMs ?? 15 * 60_000;
   if (reconcileEveryMs > 0) {

@@ -33,6 +33,12 @@ export const duration = (fallback: string) =>
       return Number(amount) * (durationUnits[unit as string] ?? 0);
     });
 
+/** Protects the `/metrics` endpoints of the ingest API and the worker. */
+export const metricsEnv = {
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset leaves it open. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
+};
+
 export const logEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };

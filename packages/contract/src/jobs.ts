@@ -54,6 +54,8 @@ export const BackfillDayJob = z.object({
   /** Counts so far, carried across a resume. */
   listed: z.number().int().nonnegative().default(0),
   enqueued: z.number().int().nonnegative().default(0),
+  /** Failed archive jobs put back to waiting; absent in jobs added before it was counted. */
+  rearmed: z.number().int().nonnegative().optional(),
 });
 export type BackfillDayJob = z.infer<typeof BackfillDayJob>;
 

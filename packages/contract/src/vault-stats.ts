@@ -13,6 +13,8 @@ export interface ReconcileSummary {
   at: string;
   listed: number;
   enqueued: number;
+  /** Failed archive jobs put back to waiting; absent in summaries recorded before it was counted. */
+  rearmed?: number;
 }
 
 /** Adds to a total once per recording: a marker (kept a week) remembers it was counted. */

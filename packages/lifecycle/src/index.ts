@@ -1,5 +1,8 @@
 import type { Server } from 'node:http';
 
+export * from './bearer-token.ts';
+export * from './within-time.ts';
+
 /**
  * Stops accepting connections and lets the requests in flight finish and be answered. Idle keep-alive
  * sockets close at once; sockets still busy after `graceMs` are closed too, so a stuck client cannot hold

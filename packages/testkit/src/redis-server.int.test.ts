@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,5 +53,38 @@ describe('startRedisServer', () => {
     await mine.cleanup();
     expect(await client.keys('*')).toEqual(['other:archive:1']);
     client.disconnect();
+  });
+});
+
+describe('pause and resume', () => {
+  let server: RedisTestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('stalls Redis with connections open, then lets it answer again, the stalled command included', async () => {
+    server = await startRedisServer();
+    const client = new Redis(server.url);
+    client.on('error', () => {});
+    expect(await client.ping()).toBe('PONG');
+
+    await server.pause();
+    const stalled = client.set('k', 'v');
+    const first = await Promise.race([stalled, sleep(300).then(() => 'no answer')]);
+    expect(first).toBe('no answer');
+    expect(client.status).toBe('ready');
+
+    await server.resume();
+    expect(await stalled).toBe('OK');
+    expect(await client.get('k')).toBe('v');
+    client.disconnect();
+  });
+
+  it('closes a paused server', async () => {
+    server = await startRedisServer();
+    await server.pause();
+    await server.close();
+    server = undefined;
   });
 });

@@ -26,6 +26,13 @@ export interface RedisTestServer {
   kill(): Promise<void>;
   /** Starts Redis again on the same port and data folder. */
   start(): Promise<void>;
+  /**
+   * SIGSTOP: Redis stalls without closing a connection, as under a long fork, swap or a frozen VM. Clients
+   * stay connected and their commands get no answer until `resume()`.
+   */
+  pause(): Promise<void>;
+  /** SIGCONT: a paused Redis answers again, the commands sent meanwhile included. */
+  resume(): Promise<void>;
   /** Stops Redis and removes its folder. */
   close(): Promise<void>;
 }
@@ -53,13 +60,17 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     join(dir, 'redis.log'),
   ];
   let child: ChildProcess | undefined;
+  let paused = false;
 
   async function start(): Promise<void> {
     if (child) return;
     const process = spawn('redis-server', args, { stdio: 'ignore' });
     child = process;
     process.once('exit', () => {
-      if (child === process) child = undefined;
+      if (child === process) {
+        child = undefined;
+        paused = false;
+      }
     });
     await waitUntilReady(port, process, dir);
   }
@@ -68,8 +79,24 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     const process = child;
     if (!process || process.exitCode !== null) return;
     const exited = once(process, 'exit');
+    // A stopped process acts on SIGTERM only once continued (SIGKILL needs no help, and gets none).
+    if (paused && name === 'SIGTERM') await resume();
     process.kill(name);
     await exited;
+  }
+
+  async function pause(): Promise<void> {
+    if (!child || paused) return;
+    child.kill('SIGSTOP');
+    paused = true;
+    await waitForState(child, 'T');
+  }
+
+  async function resume(): Promise<void> {
+    if (!child || !paused) return;
+    child.kill('SIGCONT');
+    paused = false;
+    await waitForState(child, 'running');
   }
 
   await start();
@@ -80,11 +107,33 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
     start,
+    pause,
+    resume,
     async close() {
       await signal('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until the kernel reports the process stopped ('T') or no longer stopped, so that a test's next
+ * step meets the state it asked for (signals are delivered asynchronously). Linux only; elsewhere, a pause.
+ */
+async function waitForState(process: ChildProcess, state: 'T' | 'running'): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    const stat = await readFile(`/proc/${process.pid}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined) {
+      await sleep(50);
+      return;
+    }
+    // The state follows the command name, which is in parentheses and may itself contain spaces.
+    const current = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'T' ? current === 'T' : current !== 'T') return;
+    await sleep(5);
+  }
+  throw new Error(`redis-server (pid ${process.pid}) did not reach state ${state}`);
 }
 
 async function waitUntilReady(port: number, process: ChildProcess, dir: string): Promise<void> {
