@@ -1,4 +1,10 @@
-import { archiveJobId, archiveJobOptions, producerConnection, QueueName } from '@recording-vault/contract';
+import {
+  archiveJobId,
+  defaultRetryPolicy,
+  jobCatalogue,
+  producerConnection,
+  QueueName,
+} from '@recording-vault/contract';
 import { Queue } from 'bullmq';
 import express from 'express';
 
@@ -8,7 +14,7 @@ const queue = new Queue(QueueName.archive, {
   connection: producerConnection(process.env.REDIS_URL as string),
   prefix: process.env.QUEUE_PREFIX as string,
 });
-const options = archiveJobOptions();
+const options = jobCatalogue.archive.options(defaultRetryPolicy);
 const app = express();
 app.disable('x-powered-by');
 app.post('/twilio/recording-status', express.urlencoded({ extended: false }), async (req, res) => {

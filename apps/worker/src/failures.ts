@@ -60,8 +60,15 @@ export type FailureDecision =
 export function decideFailure(error: unknown): FailureDecision {
   const reason = error instanceof Error ? error.message : String(error);
   if (error instanceof ImpossibleJobError) return { action: 'fail', reason };
-  if (error instanceof ZodError)
-    return { action: 'fail', reason: `invalid job data: ${error.issues[0]?.message}` };
+  // Job data is parsed before a job runs (an invalid one fails at once there): a ZodError here is an answer
+  // from Twilio that does not have the shape of a recording, which another try may not repeat.
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    return {
+      action: 'retry',
+      reason: `Twilio's answer did not have the expected shape: ${issue?.path.join('.') || 'the answer'}: ${issue?.message ?? 'unreadable'}`,
+    };
+  }
   if (error instanceof RecordingNotReadyError) return { action: 'later', reason };
   if (error instanceof CopyMismatchError) return { action: 'retry', reason };
   if (error instanceof StorageError && error.kind === 'source-failed' && error.cause !== undefined) {

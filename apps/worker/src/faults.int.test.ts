@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type ArchiveJob,
   archiveJobId,
-  archiveJobOptions,
+  jobCatalogue,
   QueueName,
   workerConnection,
 } from '@recording-vault/contract';
@@ -236,7 +236,7 @@ describe('Twilio faults (folder storage)', () => {
         rig.enqueue(recording),
         rig.enqueue(recording),
         otherProducer.add(QueueName.archive, data, {
-          ...archiveJobOptions(testRetryPolicy),
+          ...jobCatalogue.archive.options(testRetryPolicy),
           jobId: archiveJobId(recording.sid),
         }),
       ]);
@@ -279,7 +279,7 @@ describe('Twilio faults (folder storage)', () => {
     await rig.queue.add(
       QueueName.archive,
       { accountSid: rig.account.accountSid, recordingSid: sid, origin: 'manual' } satisfies ArchiveJob,
-      { ...archiveJobOptions(testRetryPolicy), jobId: archiveJobId(sid) },
+      { ...jobCatalogue.archive.options(testRetryPolicy), jobId: archiveJobId(sid) },
     );
     const job = await rig.settle(sid);
     expect(await job.getState()).toBe('failed');

@@ -1,23 +1,29 @@
 import {
-  ArchiveJob,
-  archiveJobOptions,
-  BackfillDayJob,
   defaultRetryPolicy,
-  PurgeJob,
-  purgeJobId,
-  QueueName,
-  ReconcileJob,
+  type JobData,
+  type JobKindName,
+  jobCatalogue,
+  jobKindNames,
+  purgeJobEntry,
   type RetryPolicy,
   vaultStats,
 } from '@recording-vault/contract';
 import type { Logger } from '@recording-vault/logger';
 import { StorageError } from '@recording-vault/storage';
 import { TwilioApiError } from '@recording-vault/twilio';
-import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import {
+  DelayedError,
+  type Job,
+  Queue,
+  RateLimitError,
+  UnrecoverableError,
+  Worker,
+  type WorkerOptions,
+} from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type ArchiveDeps, type ArchiveResult, createArchiver } from './archive-recording.ts';
+import { type ArchiveDeps, createArchiver } from './archive-recording.ts';
 import { cappedBackoffStrategy } from './backoff.ts';
-import { decideFailure, LockLostError } from './failures.ts';
+import { decideFailure, ImpossibleJobError, LockLostError } from './failures.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { createRecordingListing } from './recording-listing.ts';
 import { deleteAfterVerifying } from './verified-delete.ts';
@@ -56,7 +62,7 @@ export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
 export const reconcileSchedulerId = 'reconcile';
 
 export interface VaultWorkers {
-  queues: { archive: Queue; purge: Queue; backfill: Queue; reconcile: Queue };
+  queues: Readonly<Record<JobKindName, Queue>>;
   workers: Worker[];
   /** Stops taking jobs; active ones get `graceMs` to finish, then are cancelled (they retry elsewhere). */
   close(graceMs: number): Promise<void>;
@@ -65,59 +71,160 @@ export interface VaultWorkers {
 export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
   const { connection, prefix, logger, metrics } = deps;
   const policy = deps.retryPolicy ?? defaultRetryPolicy;
-  const archiveQueue = new Queue(QueueName.archive, { connection, prefix });
-  const purgeQueue = new Queue(QueueName.purge, { connection, prefix });
-  const backfillQueue = new Queue(QueueName.backfill, { connection, prefix });
-  const reconcileQueue = new Queue(QueueName.reconcile, { connection, prefix });
-  const allQueues = [archiveQueue, purgeQueue, backfillQueue, reconcileQueue];
-  for (const queue of allQueues) {
+  const retryAfterMaxMs = deps.retryAfterMaxMs ?? 300_000;
+  const lockDurationMs = deps.lockDurationMs ?? 30_000;
+  const queues = Object.fromEntries(
+    jobKindNames.map((name) => [name, new Queue(jobCatalogue[name].queue, { connection, prefix })]),
+  ) as Record<JobKindName, Queue>;
+  for (const queue of Object.values(queues)) {
     queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
   }
   const stats = vaultStats(connection, prefix);
   const listing = createRecordingListing({
     accounts: deps.accounts,
-    archiveQueue,
+    archiveQueue: queues.archive,
     retryPolicy: policy,
     stats,
     log: logger,
   });
   const reconcileEveryMs = deps.reconcileEveryMs ?? 15 * 60_000;
   if (reconcileEveryMs > 0) {
-    await reconcileQueue.upsertJobScheduler(
+    await queues.reconcile.upsertJobScheduler(
       reconcileSchedulerId,
       { every: reconcileEveryMs },
       {
-        name: QueueName.reconcile,
+        name: jobCatalogue.reconcile.queue,
         data: { windowMs: deps.reconcileWindowMs ?? 48 * 3_600_000 },
-        opts: { removeOnComplete: 100, removeOnFail: 100 },
+        opts: jobCatalogue.reconcile.options(policy),
       },
     );
   } else {
-    await reconcileQueue.removeJobScheduler(reconcileSchedulerId);
+    await queues.reconcile.removeJobScheduler(reconcileSchedulerId);
   }
   // Twilio's concurrency limit is per account and shared by every worker process: enforce it in Redis.
-  await archiveQueue.setGlobalConcurrency(deps.globalConcurrency);
-  await purgeQueue.setGlobalConcurrency(deps.globalConcurrency);
+  await queues.archive.setGlobalConcurrency(deps.globalConcurrency);
+  await queues.purge.setGlobalConcurrency(deps.globalConcurrency);
 
   const archive = createArchiver({
     ...deps,
     async schedulePurge(job, delayMs) {
-      await purgeQueue.add(QueueName.purge, job, {
-        ...archiveJobOptions(policy),
-        jobId: purgeJobId(job.recordingSid),
-        delay: delayMs,
-      });
+      const entry = purgeJobEntry(job, policy, delayMs);
+      await queues.purge.add(entry.name, entry.data, entry.opts);
     },
   });
 
-  const retryAfterMaxMs = deps.retryAfterMaxMs ?? 300_000;
-  const lockDurationMs = deps.lockDurationMs ?? 30_000;
-  /** Rate limits in a row, per queue: one queue's pause does not lengthen another's. */
-  const consecutiveRateLimits = new Map<string, number>();
   /** Holds the job's lock for another lock period, or throws: the fence before anything irreversible. */
   async function confirmOwnership(job: Job, token: string | undefined): Promise<void> {
     if (token === undefined || (await job.extendLock(token, lockDurationMs)) !== 1) {
       throw new LockLostError(job.id);
+    }
+  }
+
+  /** What the runner gives a handler besides the job's parsed data. */
+  interface JobRun {
+    job: Job;
+    token: string | undefined;
+    signal: AbortSignal | undefined;
+    log: Logger;
+  }
+
+  /** One handler per kind of job in the catalogue: a kind without one does not compile. */
+  const handlers: { [K in JobKindName]: (data: JobData<K>, run: JobRun) => Promise<unknown> } = {
+    async archive(data, { job, token, signal, log }) {
+      let lastProgress = 0;
+      const result = await archive(data, {
+        signal,
+        async rememberKey(archiveKey) {
+          await job.updateData({ ...data, archiveKey });
+        },
+        confirmOwnership: () => confirmOwnership(job, token),
+        async note(line) {
+          log.debug(line);
+          await job.log(line);
+        },
+        progress(bytes) {
+          // Every 4 MiB: enough for a live view, not a Redis write per chunk.
+          if (bytes - lastProgress < 4 * 1024 * 1024) return;
+          lastProgress = bytes;
+          job.updateProgress({ bytes }).catch(() => {});
+        },
+        async step(name, work) {
+          const end = metrics.steps.startTimer({ step: name });
+          try {
+            return await work();
+          } finally {
+            end();
+          }
+        },
+      });
+      metrics.recordings.inc({ outcome: result.outcome });
+      if (result.outcome === 'archived' && result.stored === 'now') metrics.bytes.inc(result.bytes);
+      if (result.outcome === 'skipped') await stats.countSkipped(data.accountSid, data.recordingSid);
+      else await stats.countArchived(data.accountSid, data.recordingSid, result.bytes);
+      log.info({ result }, `recording ${result.outcome}`);
+      return result;
+    },
+
+    async purge(data, { job, token, signal, log }) {
+      const account = deps.accounts.get(data.accountSid);
+      if (!account)
+        throw new ImpossibleJobError(`account ${data.accountSid} is not configured in this worker`);
+      // Re-verifies: the copy may have changed or gone during the grace period.
+      const deleted = await deleteAfterVerifying(deps.store, account.rest, data.recordingSid, data, {
+        signal,
+        onMismatch: 'keep-copy',
+        confirmOwnership: () => confirmOwnership(job, token),
+      });
+      await job.log(`verified ${data.key} and deleted the recording at Twilio (${deleted})`);
+      log.info({ deleted }, 'recording deleted at Twilio after the purge delay');
+      return { twilio: deleted };
+    },
+
+    async backfill(data, { job, log }) {
+      const result = await listing.listDay(data, (progress) => job.updateData(progress));
+      log.info(result, 'day listed');
+      return result;
+    },
+
+    async reconcile(data, { log }) {
+      const summary = await listing.reconcile(data.windowMs);
+      log.info({ summary }, 'reconciled');
+      return summary;
+    },
+  };
+
+  /** Rate limits in a row, per queue: one queue's pause does not lengthen another's. */
+  const consecutiveRateLimits = new Map<string, number>();
+
+  /**
+   * Every job of every kind runs through here: its data parsed against the catalogue's schema, a child
+   * logger carrying its identifiers, its handler, and any failure turned into what BullMQ should do.
+   */
+  async function runJob<K extends JobKindName>(
+    kind: K,
+    job: Job,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const entry = jobCatalogue[kind];
+    const parsed = entry.schema.safeParse(job.data);
+    if (!parsed.success) {
+      metrics.failures.inc({ action: 'fail', error: 'invalid-job-data' });
+      throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
+    }
+    const data = parsed.data as JobData<K>;
+    const log = logger.child({
+      queue: entry.queue,
+      jobId: job.id,
+      ...(entry.logFields as (data: JobData<K>) => Record<string, string | undefined>)(data),
+      attempt: job.attemptsMade + 1,
+    });
+    try {
+      const result = await handlers[kind](data, { job, token, signal, log });
+      consecutiveRateLimits.delete(entry.queue);
+      return result;
+    } catch (error) {
+      throw await fail(error, job, token, queues[kind], log);
     }
   }
 
@@ -133,9 +240,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     metrics.failures.inc({ action: decision.action, error: errorType(error) });
     log.warn({ err: error, action: decision.action }, `attempt failed: ${decision.reason}`);
     await job.log(`${decision.action}: ${decision.reason}`).catch(() => {});
+    const counts = queue.name === jobCatalogue.archive.queue;
     switch (decision.action) {
       case 'fail':
-        metrics.recordings.inc({ outcome: 'failed' });
+        if (counts) metrics.recordings.inc({ outcome: 'failed' });
         return new UnrecoverableError(decision.reason);
       case 'rate-limit': {
         const inARow = (consecutiveRateLimits.get(queue.name) ?? 0) + 1;
@@ -154,7 +262,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         await job.moveToDelayed(Date.now() + (deps.notReadyDelayMs ?? 15_000), token);
         return new DelayedError();
       default:
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) metrics.recordings.inc({ outcome: 'failed' });
+        if (counts && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          metrics.recordings.inc({ outcome: 'failed' });
+        }
         return error instanceof Error ? error : new Error(String(error));
     }
   }
@@ -175,140 +285,19 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     maximumRateLimitDelay: retryAfterMaxMs,
     settings: { backoffStrategy: cappedBackoffStrategy(policy) },
   };
+  /** Per kind: archive jobs may be rate-limited per second; one reconciliation at a time. */
+  const perKind: { [K in JobKindName]?: Partial<WorkerOptions> } = {
+    archive: deps.jobsPerSecond > 0 ? { limiter: { max: deps.jobsPerSecond, duration: 1_000 } } : {},
+    reconcile: { concurrency: 1 },
+  };
 
-  const archiveWorker = new Worker<ArchiveJob, ArchiveResult>(
-    QueueName.archive,
-    async (job, token, signal) => {
-      const parsed = ArchiveJob.safeParse(job.data);
-      if (!parsed.success)
-        throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
-      const data = parsed.data;
-      const log = logger.child({
-        queue: QueueName.archive,
-        jobId: job.id,
-        recordingSid: data.recordingSid,
-        attempt: job.attemptsMade + 1,
-      });
-      let lastProgress = 0;
-      try {
-        const result = await archive(data, {
-          signal,
-          async rememberKey(archiveKey) {
-            await job.updateData({ ...data, archiveKey });
-          },
-          confirmOwnership: () => confirmOwnership(job, token),
-          async note(line) {
-            log.debug(line);
-            await job.log(line);
-          },
-          progress(bytes) {
-            // Every 4 MiB: enough for a live view, not a Redis write per chunk.
-            if (bytes - lastProgress < 4 * 1024 * 1024) return;
-            lastProgress = bytes;
-            job.updateProgress({ bytes }).catch(() => {});
-          },
-          async step(name, work) {
-            const end = metrics.steps.startTimer({ step: name });
-            try {
-              return await work();
-            } finally {
-              end();
-            }
-          },
-        });
-        consecutiveRateLimits.delete(QueueName.archive);
-        metrics.recordings.inc({ outcome: result.outcome });
-        if (result.outcome === 'archived' && result.stored === 'now') metrics.bytes.inc(result.bytes);
-        if (result.outcome === 'skipped') await stats.countSkipped(data.accountSid, data.recordingSid);
-        else await stats.countArchived(data.accountSid, data.recordingSid, result.bytes);
-        log.info({ result }, `recording ${result.outcome}`);
-        return result;
-      } catch (error) {
-        throw await fail(error, job, token, archiveQueue, log);
-      }
-    },
-    {
-      ...workerOptions,
-      ...(deps.jobsPerSecond > 0 ? { limiter: { max: deps.jobsPerSecond, duration: 1_000 } } : {}),
-    },
+  const workers = jobKindNames.map(
+    (kind) =>
+      new Worker(jobCatalogue[kind].queue, (job, token, signal) => runJob(kind, job, token, signal), {
+        ...workerOptions,
+        ...perKind[kind],
+      }),
   );
-
-  const purgeWorker = new Worker<PurgeJob>(
-    QueueName.purge,
-    async (job, token, signal) => {
-      const parsed = PurgeJob.safeParse(job.data);
-      if (!parsed.success)
-        throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
-      const data = parsed.data;
-      const log = logger.child({
-        queue: QueueName.purge,
-        jobId: job.id,
-        recordingSid: data.recordingSid,
-        attempt: job.attemptsMade + 1,
-      });
-      try {
-        const account = deps.accounts.get(data.accountSid);
-        if (!account)
-          throw new UnrecoverableError(`account ${data.accountSid} is not configured in this worker`);
-        // Re-verifies: the copy may have changed or gone during the grace period.
-        const deleted = await deleteAfterVerifying(deps.store, account.rest, data.recordingSid, data, {
-          signal,
-          onMismatch: 'keep-copy',
-          confirmOwnership: () => confirmOwnership(job, token),
-        });
-        await job.log(`verified ${data.key} and deleted the recording at Twilio (${deleted})`);
-        log.info({ deleted }, 'recording deleted at Twilio after the purge delay');
-        return { twilio: deleted };
-      } catch (error) {
-        if (error instanceof UnrecoverableError) throw error;
-        throw await fail(error, job, token, purgeQueue, log);
-      }
-    },
-    workerOptions,
-  );
-
-  const backfillWorker = new Worker<BackfillDayJob>(
-    QueueName.backfill,
-    async (job, token) => {
-      const parsed = BackfillDayJob.safeParse(job.data);
-      if (!parsed.success)
-        throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
-      const log = logger.child({
-        queue: QueueName.backfill,
-        jobId: job.id,
-        accountSid: parsed.data.accountSid,
-        day: parsed.data.day,
-      });
-      try {
-        const result = await listing.listDay(parsed.data, (progress) => job.updateData(progress));
-        log.info(result, 'day listed');
-        return result;
-      } catch (error) {
-        throw await fail(error, job, token, backfillQueue, log);
-      }
-    },
-    workerOptions,
-  );
-
-  const reconcileWorker = new Worker<ReconcileJob>(
-    QueueName.reconcile,
-    async (job, token) => {
-      const parsed = ReconcileJob.safeParse(job.data);
-      if (!parsed.success)
-        throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
-      const log = logger.child({ queue: QueueName.reconcile, jobId: job.id });
-      try {
-        const summary = await listing.reconcile(parsed.data.windowMs);
-        log.info({ summary }, 'reconciled');
-        return summary;
-      } catch (error) {
-        throw await fail(error, job, token, reconcileQueue, log);
-      }
-    },
-    { ...workerOptions, concurrency: 1 },
-  );
-
-  const workers = [archiveWorker, purgeWorker, backfillWorker, reconcileWorker];
   for (const worker of workers) {
     worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
     // A job whose lock could not be renewed may already run elsewhere: stop this run of it (its downloads
@@ -322,7 +311,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
   }
 
   return {
-    queues: { archive: archiveQueue, purge: purgeQueue, backfill: backfillQueue, reconcile: reconcileQueue },
+    queues,
     workers,
     async close(graceMs) {
       const cancel = setTimeout(() => {
@@ -334,7 +323,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
       } finally {
         clearTimeout(cancel);
       }
-      await Promise.all(allQueues.map((queue) => queue.close()));
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
     },
   };
 }

@@ -1,3 +1,4 @@
+export * from './job-catalogue.ts';
 export * from './job-ids.ts';
 export * from './job-options.ts';
 export * from './jobs.ts';

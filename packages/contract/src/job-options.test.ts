@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  archiveJobOptions,
-  cappedBackoffDelay,
-  cappedBackoffType,
-  defaultRetryPolicy,
-} from './job-options.ts';
+import { jobCatalogue } from './job-catalogue.ts';
+import { cappedBackoffDelay, cappedBackoffType, defaultRetryPolicy } from './job-options.ts';
 
 describe('the capped exponential backoff', () => {
   const backoff = { delay: 5_000, jitter: 0.5, maxMs: 300_000 };
@@ -23,11 +19,13 @@ describe('the capped exponential backoff', () => {
     expect(cappedBackoffDelay(20, backoff, () => 0.5)).toBe(225_000);
   });
 
-  it('is what every job is added with', () => {
-    expect(archiveJobOptions(defaultRetryPolicy).backoff).toEqual({
-      type: cappedBackoffType,
-      delay: defaultRetryPolicy.backoffMs,
-      jitter: 0.5,
-    });
+  it('is what every retried job is added with', () => {
+    for (const kind of [jobCatalogue.archive, jobCatalogue.purge, jobCatalogue.backfill]) {
+      expect(kind.options(defaultRetryPolicy).backoff).toEqual({
+        type: cappedBackoffType,
+        delay: defaultRetryPolicy.backoffMs,
+        jitter: 0.5,
+      });
+    }
   });
 });

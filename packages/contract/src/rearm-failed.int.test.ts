@@ -2,8 +2,8 @@ import { type RedisTestServer, startRedisServer, testQueuePrefix } from '@record
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { archiveJobEntry } from './job-catalogue.ts';
 import { archiveJobId } from './job-ids.ts';
-import { archiveJobEntry } from './job-options.ts';
 import { QueueName } from './queues.ts';
 import { rearmFailedArchiveJobs } from './rearm-failed.ts';
 import { producerConnection, workerConnection } from './redis-connections.ts';

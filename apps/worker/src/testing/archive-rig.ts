@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import {
   type ArchiveJob,
   archiveJobId,
-  archiveJobOptions,
+  jobCatalogue,
   QueueName,
   workerConnection,
 } from '@recording-vault/contract';
@@ -166,7 +166,7 @@ export async function startArchiveRig(options: {
         ...extra,
       };
       await queue.add(QueueName.archive, data, {
-        ...archiveJobOptions(testRetryPolicy),
+        ...jobCatalogue.archive.options(testRetryPolicy),
         jobId: archiveJobId(recording.sid),
       });
     },
