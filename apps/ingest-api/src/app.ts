@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { ArchiveJob } from '@recording-vault/contract';
 import { hasBearerToken, withinTime } from '@recording-vault/lifecycle';
 import type { Logger } from '@recording-vault/logger';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { EnqueueArchive } from './archive-enqueuer.ts';
 import type { IngestMetrics } from './metrics.ts';
-import { describeInvalidCallback, RecordingStatusCallback } from './recording-status-callback.ts';
-import { isSignedByTwilio } from './signature.ts';
+import { type CallbackOutcome, createRecordingStatusHandler } from './recording-status-handler.ts';
 
 export const callbackPath = '/twilio/recording-status';
 
@@ -32,6 +30,7 @@ const maxBodyBytes = 64 * 1024;
 
 export function createIngestApp(deps: IngestDeps): express.Express {
   const { logger, metrics } = deps;
+  const handleRecordingStatus = createRecordingStatusHandler(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
@@ -90,63 +89,55 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     express.urlencoded({ extended: false, limit: maxBodyBytes, parameterLimit: 200 }),
     async (req, res) => {
       const params: Record<string, unknown> = req.body ?? {};
-      const log = req.log;
-      const rawAccount = typeof params.AccountSid === 'string' ? params.AccountSid : undefined;
-      const tokens = rawAccount ? deps.tokensByAccount.get(rawAccount) : undefined;
+      const outcome = await handleRecordingStatus({
+        params,
+        signature: req.get('x-twilio-signature'),
+        url: deps.publicBaseUrl + req.originalUrl,
+        log: req.log,
+      });
       const status =
         typeof params.RecordingStatus === 'string' ? params.RecordingStatus.slice(0, 32) : 'unknown';
-
-      // One answer whatever the cause, so that a prober cannot tell which account SIDs are configured;
-      // the cause goes to the log.
-      const refuse = (reason: string) => {
-        metrics.callbacks.inc({ status: 'unknown', outcome: 'forbidden' });
-        log.warn({ accountSid: tokens ? rawAccount : undefined, reason }, 'callback refused');
-        res.status(403).json({ error: 'signature check failed' });
-      };
-      if (!tokens) return refuse('unknown account');
-      const signature = req.get('x-twilio-signature');
-      if (!signature) return refuse('missing signature');
-      if (!isSignedByTwilio({ signature, url: deps.publicBaseUrl + req.originalUrl, params, tokens })) {
-        return refuse('invalid signature');
-      }
-
-      const parsed = RecordingStatusCallback.safeParse(params);
-      if (!parsed.success) {
-        const invalid = describeInvalidCallback(parsed.error);
-        metrics.callbacks.inc({ status: 'unknown', outcome: 'invalid' });
-        log.warn(invalid, 'callback invalid');
-        res.status(400).json({ error: 'invalid callback', ...invalid });
-        return;
-      }
-      const callback = parsed.data;
-      const facts = {
-        recordingSid: callback.RecordingSid,
-        status: callback.RecordingStatus,
-        errorCode: callback.ErrorCode,
-      };
-
-      if (callback.RecordingStatus !== 'completed') {
-        metrics.callbacks.inc({ status, outcome: 'ignored' });
-        res.locals.callback = { ...facts, outcome: 'ignored: nothing to archive' };
-        res.status(204).end();
-        return;
-      }
-
-      const stopTimer = metrics.enqueueSeconds.startTimer();
-      try {
-        await deps.enqueueArchive(archiveJobFrom(callback), log);
-      } catch (error) {
-        metrics.callbacks.inc({ status, outcome: 'unavailable' });
-        log.error({ ...facts, err: error }, 'callback not acknowledged: queue unavailable');
-        res.status(503).set('Retry-After', '5').json({ error: 'queue unavailable, try again' });
-        return;
-      }
-      stopTimer();
-      metrics.callbacks.inc({ status, outcome: 'enqueued' });
-      res.locals.callback = { ...facts, outcome: 'archive job enqueued' };
-      res.status(204).end();
+      answerCallback(outcome, status, req.log, res);
     },
   );
+
+  /** The outcome as an HTTP answer, a metric and (with pino-http's request line) a log line. */
+  function answerCallback(
+    outcome: CallbackOutcome,
+    status: string,
+    log: Logger,
+    res: express.Response,
+  ): void {
+    switch (outcome.kind) {
+      case 'refused':
+        // One answer whatever the cause, so that a prober cannot tell which account SIDs are configured.
+        metrics.callbacks.inc({ status: 'unknown', outcome: 'forbidden' });
+        log.warn({ accountSid: outcome.accountSid, reason: outcome.cause }, 'callback refused');
+        res.status(403).json({ error: 'signature check failed' });
+        return;
+      case 'invalid':
+        metrics.callbacks.inc({ status: 'unknown', outcome: 'invalid' });
+        log.warn({ field: outcome.field, reason: outcome.reason }, 'callback invalid');
+        res.status(400).json({ error: 'invalid callback', field: outcome.field, reason: outcome.reason });
+        return;
+      case 'ignored':
+        metrics.callbacks.inc({ status, outcome: 'ignored' });
+        res.locals.callback = { ...outcome.facts, outcome: 'ignored: nothing to archive' };
+        res.status(204).end();
+        return;
+      case 'unavailable':
+        metrics.callbacks.inc({ status, outcome: 'unavailable' });
+        log.error({ ...outcome.facts, err: outcome.error }, 'callback not acknowledged: queue unavailable');
+        res.status(503).set('Retry-After', '5').json({ error: 'queue unavailable, try again' });
+        return;
+      case 'enqueued':
+        metrics.enqueueSeconds.observe(outcome.enqueueSeconds);
+        metrics.callbacks.inc({ status, outcome: 'enqueued' });
+        res.locals.callback = { ...outcome.facts, outcome: 'archive job enqueued' };
+        res.status(204).end();
+        return;
+    }
+  }
 
   app.all(callbackPath, methodNotAllowed('POST'));
   for (const path of ['/healthz', '/readyz', '/metrics']) app.all(path, methodNotAllowed('GET'));
@@ -184,29 +175,5 @@ function methodNotAllowed(allowed: string): RequestHandler {
       .status(405)
       .set('Allow', allowed)
       .json({ error: `method not allowed; use ${allowed}` });
-  };
-}
-
-/**
- * Identifiers and callback facts only (no URL, no signature): job data is visible in Redis and the
- * dashboard. Absent facts are undefined and vanish when BullMQ serialises the data.
- */
-function archiveJobFrom(callback: RecordingStatusCallback): ArchiveJob {
-  return {
-    accountSid: callback.AccountSid,
-    recordingSid: callback.RecordingSid,
-    callSid: callback.CallSid,
-    origin: 'callback',
-    callback: {
-      status: callback.RecordingStatus,
-      duration: callback.RecordingDuration,
-      channels: callback.RecordingChannels,
-      startTime: callback.RecordingStartTime,
-      source: callback.RecordingSource,
-      track: callback.RecordingTrack,
-      errorCode: callback.ErrorCode,
-      conferenceSid: callback.ConferenceSid,
-      receivedAt: new Date().toISOString(),
-    },
   };
 }

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ingestEnv } from './config.ts';
 
 const required = {
-  TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
-  TWILIO_AUTH_TOKEN: '0'.repeat(32),
+  TWILIO_ACCOUNT_SID: `AC${'a1b2'.repeat(8)}`,
+  TWILIO_AUTH_TOKEN: 'c3d4'.repeat(8),
   PUBLIC_BASE_URL: 'https://vault.example.com',
 };
 
