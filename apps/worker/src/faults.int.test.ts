@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type ArchiveJob,
   archiveJobId,
@@ -16,7 +15,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ArchiveRig,
   assertEveryDeleteWasSafe,
+  folderTempFiles,
   keyOf,
+  requestsFor,
   startArchiveRig,
   testRetryPolicy,
   waitFor,
@@ -29,10 +30,6 @@ import {
 const MiB = 1024 * 1024;
 
 const isMedia = (entry: RequestLogEntry) => entry.route === 'media' || entry.route === 'signed-media';
-
-function requestsFor(rig: ArchiveRig, sid: string): RequestLogEntry[] {
-  return rig.emulator.requests.filter((entry) => entry.recordingSid === sid);
-}
 
 /** Media requests that sent the whole body: 200, no body fault, every byte handed to the socket. */
 async function fullDownloads(rig: ArchiveRig, recording: RecordingResource): Promise<RequestLogEntry[]> {
@@ -102,12 +99,6 @@ function observingFailedPuts(failedPuts: FailedPut[], leftovers: () => Promise<u
       }
     },
   });
-}
-
-/** The folder store writes into hidden `.tmp` files beside the key and renames them when complete. */
-async function folderTempFiles(store: ObjectStore): Promise<string[]> {
-  const files = await readdir(fileURLToPath(store.location), { recursive: true });
-  return files.filter((file) => file.endsWith('.tmp'));
 }
 
 describe('Twilio faults (folder storage)', () => {

@@ -1,5 +1,3 @@
-import { readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { archiveJobId, workerConnection } from '@recording-vault/contract';
 import { sidecarKey } from '@recording-vault/storage';
 import type { MediaLie, RecordingResource, RequestLogEntry } from '@recording-vault/testkit';
@@ -8,7 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ArchiveRig,
   assertEveryDeleteWasSafe,
+  folderTempFiles,
   keyOf,
+  requestsFor,
   startArchiveRig,
   waitFor,
 } from './testing/archive-rig.ts';
@@ -18,18 +18,10 @@ import {
 // recording is not deleted while the lie lasts, that the job says why in words, that nothing half-written
 // is left, and that the recording is archived once the truth is told.
 
-const requestsFor = (rig: ArchiveRig, sid: string): RequestLogEntry[] =>
-  rig.emulator.requests.filter((entry) => entry.recordingSid === sid);
-
-async function tempFiles(rig: ArchiveRig): Promise<string[]> {
-  const files = await readdir(fileURLToPath(rig.store.location), { recursive: true });
-  return files.filter((file) => file.endsWith('.tmp'));
-}
-
 async function expectNothingStored(rig: ArchiveRig, recording: RecordingResource): Promise<void> {
   expect(await rig.store.exists(keyOf(recording))).toBe(false);
   expect(await rig.store.exists(sidecarKey(keyOf(recording)))).toBe(false);
-  expect(await tempFiles(rig)).toEqual([]);
+  expect(await folderTempFiles(rig.store)).toEqual([]);
 }
 
 /** Clears the lie, retries the failed job, and checks that the recording is then archived and deleted once. */

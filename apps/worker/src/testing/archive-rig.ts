@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type ArchiveJob,
   archiveJobId,
@@ -16,6 +17,7 @@ import {
   type RecordingInput,
   type RecordingResource,
   type RedisTestServer,
+  type RequestLogEntry,
   type S3TestServer,
   startRedisServer,
   startS3Server,
@@ -235,6 +237,17 @@ export async function assertEveryDeleteWasSafe(
     }
   }
   return deletes.length;
+}
+
+/** Every request the emulator saw about one recording, in arrival order. */
+export function requestsFor(rig: ArchiveRig, sid: string): RequestLogEntry[] {
+  return rig.emulator.requests.filter((entry) => entry.recordingSid === sid);
+}
+
+/** The folder store writes into hidden `.tmp` files beside the key and renames them when complete. */
+export async function folderTempFiles(store: ObjectStore): Promise<string[]> {
+  const files = await readdir(fileURLToPath(store.location), { recursive: true });
+  return files.filter((file) => file.endsWith('.tmp'));
 }
 
 export function sha256(buffer: Buffer): string {
