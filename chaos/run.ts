@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   freePort,
+  seededRandom,
   startRedisServer,
   startS3Server,
   startTwilioEmulator,
@@ -19,7 +20,7 @@ import { type Corpus, seedCorpus } from './corpus.ts';
 import { busyJobs, type QueueWatch, watchQueues } from './queue-watch.ts';
 import { formatTable, type TableLine } from './report-table.ts';
 import { type S3Exchange, startS3Front } from './s3-front.ts';
-import { seededRandom } from './seeded-random.ts';
+
 import { createTeardown } from './teardown.ts';
 import { planTraffic } from './traffic.ts';
 import { injectChaosFaults } from './twilio-faults.ts';

@@ -1,7 +1,6 @@
-import type { RecordingResource } from '@recording-vault/testkit';
+import type { RecordingResource, SeededRandom } from '@recording-vault/testkit';
 import type { Delivery } from './callbacks.ts';
 import type { Corpus } from './corpus.ts';
-import type { SeededRandom } from './seeded-random.ts';
 
 export interface Traffic {
   /** When each recording is completed at Twilio, in ms from the start of the chaos. */

@@ -37,5 +37,6 @@ export type {
 export type { LoggedRoute, RequestLogEntry } from './request-log.ts';
 export { formatRfc2822 } from './rfc2822.ts';
 export { demoRecordingInputs, type SeedRecordingsInput, seedRecordingInputs } from './seed.ts';
+export { type SeededRandom, seededRandom } from './seeded-random.ts';
 export { isSid, makeSid, type SidPrefix } from './sid.ts';
 export type { TwilioErrorBody } from './twilio-error.ts';

@@ -14,11 +14,22 @@ export function mix32(value: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+export interface SeededRandom {
+  nextUint32(): number;
+  /** A float in [0, 1). */
+  next(): number;
+  /** A whole number in [min, max], both included. */
+  between(min: number, max: number): number;
+  /** `count` distinct items of `items`, in a random order. */
+  sample<T>(items: readonly T[], count: number): T[];
+}
+
 /**
- * xoshiro128** seeded from a string. Deterministic across runs so tests, the demo and the benchmarks
- * see the same "random" data; never use it for anything secret.
+ * xoshiro128** seeded from a string. Deterministic across runs so tests, the demo, the benchmarks and the
+ * chaos run's schedule (replayed with CHAOS_SEED) see the same "random" data; never use it for anything
+ * secret.
  */
-export function seededRandom(seed: string): { nextUint32(): number; next(): number } {
+export function seededRandom(seed: string): SeededRandom {
   let [a, b, c, d] = seedWords(seed);
   if ((a | b | c | d) === 0) a = 1;
   const nextUint32 = (): number => {
@@ -32,7 +43,21 @@ export function seededRandom(seed: string): { nextUint32(): number; next(): numb
     d = rotl(d, 11);
     return result;
   };
-  return { nextUint32, next: () => nextUint32() / 0x1_0000_0000 };
+  const next = () => nextUint32() / 0x1_0000_0000;
+  const between = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
+  return {
+    nextUint32,
+    next,
+    between,
+    sample(items, count) {
+      const copy = [...items];
+      for (let i = copy.length - 1; i > 0; i--) {
+        const j = between(0, i);
+        [copy[i], copy[j]] = [copy[j] as (typeof copy)[number], copy[i] as (typeof copy)[number]];
+      }
+      return copy.slice(0, count);
+    },
+  };
 }
 
 function rotl(x: number, k: number): number {
