@@ -32,8 +32,23 @@ const prefix = 'rv-demo';
 
 const emulator = await startTwilioEmulator();
 const account = emulator.addAccount();
-const recordings = demoRecordingInputs(account.accountSid, Date.now()).map((input) =>
+const startedAt = Date.now();
+const recordings = demoRecordingInputs(account.accountSid, startedAt).map((input) =>
   emulator.addRecording(input),
+);
+// Recordings no callback announced (made before the vault was installed, or during an outage): what
+// `pnpm vault backfill` is for. The demo sends no callback for them; the backfill example it prints finds them.
+const unannounced = [
+  { minutesAgo: 100, duration: 30, channels: 1 as const },
+  { minutesAgo: 90, duration: 20, channels: 2 as const },
+].map(({ minutesAgo, duration, channels }) =>
+  emulator.addRecording({
+    accountSid: account.accountSid,
+    dateCreated: startedAt - minutesAgo * 60_000,
+    duration,
+    channels,
+    source: 'DialVerb',
+  }),
 );
 
 const redis = await demoRedis();
@@ -105,7 +120,50 @@ await watch(archived);
 say();
 say(`${archived.length} recordings archived into ${storageDir} and deleted at the emulated Twilio.`);
 say(`Look at the archive queue in the dashboard: ${stack.urls.dashboard}queue/${QueueName.archive}`);
+say();
+say(
+  `${unannounced.length} more recordings wait at the emulated Twilio that no callback announced: the backfill finds them.`,
+);
+say('In another shell, these lines point `pnpm vault` at this demo:');
+say();
+for (const line of vaultEnvironment()) say(`  ${line}`);
+say();
+const range = backfillRange();
+say('  pnpm vault status');
+say(`  pnpm vault backfill --from ${range.from} --to ${range.to} --dry-run`);
+say(`  pnpm vault backfill --from ${range.from} --to ${range.to}`);
+say();
+say('With the same lines, `pnpm start:worker` adds a worker to the demo, and `pnpm start:dashboard` a board');
+say('(give it a DASHBOARD_PORT, DASHBOARD_USER and DASHBOARD_PASSWORD of its own).');
 say('The storage folder stays after the demo. Ctrl-C stops it.');
+
+/**
+ * The settings that reach this demo's Redis, queues and emulated Twilio, as shell lines. The auth token is
+ * the emulator's, made up for this run; a password in REDIS_URL is not printed.
+ */
+function vaultEnvironment(): string[] {
+  const redisUrl = new URL(redis.url);
+  const hidesPassword = redisUrl.password !== '';
+  if (hidesPassword) redisUrl.password = 'PASSWORD';
+  return [
+    ...(hidesPassword ? ['# put your Redis password in place of PASSWORD'] : []),
+    `export REDIS_URL='${redisUrl}'`,
+    `export QUEUE_PREFIX='${prefix}'`,
+    `export TWILIO_ACCOUNT_SID='${account.accountSid}'`,
+    `export TWILIO_AUTH_TOKEN='${account.authToken}'`,
+    `export TWILIO_API_BASE_URL='${emulator.baseUrl}'`,
+    `export STORAGE_DIR='${storageDir}'`,
+  ];
+}
+
+/** The UTC days the emulated Twilio holds recordings for: a backfill over them finds every one. */
+function backfillRange(): { from: string; to: string } {
+  const days = [...recordings, ...unannounced].map((r) =>
+    new Date(r.date_created).toISOString().slice(0, 10),
+  );
+  days.sort();
+  return { from: days[0] as string, to: days[days.length - 1] as string };
+}
 
 function describe(recording: RecordingResource): string {
   return `${recording.duration} s, ${recording.channels === 2 ? 'dual-channel' : 'mono'}`;

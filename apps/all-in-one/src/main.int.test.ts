@@ -23,6 +23,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const demo = fileURLToPath(new URL('./demo.ts', import.meta.url));
+const vault = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
 const publicBaseUrl = 'https://vault.example.com';
 const dashboardPassword = 'a dashboard password';
 
@@ -183,7 +184,7 @@ describe('pnpm demo', () => {
     await redis?.close();
   });
 
-  it('archives the sample recordings from the emulator, prints where to look, stops on Ctrl-C', async () => {
+  it('archives the sample recordings, prints where to look and how to point vault at it, stops on Ctrl-C', async () => {
     const demoRun = run(demo, {
       REDIS_URL: redis.url,
       INGEST_PORT: String(await freePort()),
@@ -205,6 +206,38 @@ describe('pnpm demo', () => {
       expect((await fetch(dashboard)).status).toBe(401);
       const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
       expect((await fetch(dashboard, { headers: { authorization } })).status).toBe(200);
+
+      // The printed lines, as an operator pastes them into another shell, point the CLI at the demo.
+      const vaultEnv = Object.fromEntries(
+        [...out.matchAll(/^ {2}export (\w+)='([^']*)'$/gm)].map(([, name, value]) => [name, value as string]),
+      );
+      expect(Object.keys(vaultEnv)).toEqual(
+        expect.arrayContaining([
+          'REDIS_URL',
+          'QUEUE_PREFIX',
+          'TWILIO_ACCOUNT_SID',
+          'TWILIO_AUTH_TOKEN',
+          'TWILIO_API_BASE_URL',
+        ]),
+      );
+      const accountSid = vaultEnv.TWILIO_ACCOUNT_SID as string;
+      const vaultRun = async (args: string[]) => {
+        const cli = startAppProcess(vault, args, vaultEnv);
+        return { code: await cli.exited, stdout: cli.stdout(), stderr: cli.stderr() };
+      };
+      const before = await vaultRun(['status']);
+      expect(before).toMatchObject({ code: 0, stderr: '' });
+      expect(before.stdout).toContain(`${accountSid}: archived 3 `);
+      // The printed backfill finds the two recordings no callback announced, and the workers archive them.
+      const backfill = /^ {2}pnpm vault (backfill --from \S+ --to \S+)$/m.exec(out)?.[1] as string;
+      expect(backfill).toBeDefined();
+      const backfilled = await vaultRun(backfill.split(' '));
+      expect(backfilled.stderr).toBe('');
+      expect(backfilled.code).toBe(0);
+      expect(backfilled.stdout).toMatch(
+        /backfill done in [^:]+: days \d\/\d, found 3 \(1 not completed at Twilio: nothing to archive\), enqueued 2, archived 2, skipped 0, failed 0/,
+      );
+      expect((await vaultRun(['status'])).stdout).toContain(`${accountSid}: archived 5 `);
 
       demoRun.child.kill('SIGINT');
       expect(await demoRun.exited).toBe(0);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.ts';
+import { backfillUsage } from './usage.ts';
 
 export interface BackfillOptions {
   from: string;
@@ -22,29 +23,30 @@ function validDay(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
-export function parseBackfillOptions(args: string[], configuredAccounts: readonly string[]): BackfillOptions {
+/** `today` and `yesterday` are UTC days, as every day of a backfill is. */
+function resolveDay(value: string | undefined, now: Date): string | undefined {
+  const daysAgo = value === 'today' ? 0 : value === 'yesterday' ? 1 : undefined;
+  if (daysAgo === undefined) return value;
+  return new Date(now.getTime() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Checks the command line alone; the accounts are checked against the configuration by `selectAccounts`. */
+export function parseBackfillOptions(args: readonly string[], now = new Date()): BackfillOptions {
   let values: ReturnType<typeof parse>['values'];
   try {
     values = parse(args).values;
   } catch (error) {
-    throw new CliError(
-      `${(error as Error).message}; usage: vault backfill --from YYYY-MM-DD --to YYYY-MM-DD [--account AC…] [--dry-run]`,
-      2,
-    );
+    throw new CliError(`${(error as Error).message}; ${backfillUsage}`, 2);
   }
   const problems: string[] = [];
-  const { from, to } = values;
+  const from = resolveDay(values.from, now);
+  const to = resolveDay(values.to, now);
   if (!from) problems.push('--from is required');
-  else if (!validDay(from)) problems.push(`--from ${from} is not a date (YYYY-MM-DD)`);
+  else if (!validDay(from)) problems.push(`--from ${from} is not a date (YYYY-MM-DD, today or yesterday)`);
   if (!to) problems.push('--to is required');
-  else if (!validDay(to)) problems.push(`--to ${to} is not a date (YYYY-MM-DD)`);
+  else if (!validDay(to)) problems.push(`--to ${to} is not a date (YYYY-MM-DD, today or yesterday)`);
   if (from && to && validDay(from) && validDay(to) && from > to)
     problems.push(`--from ${from} is after --to ${to}`);
-  const accounts = values.account ?? [];
-  for (const account of accounts) {
-    if (!configuredAccounts.includes(account))
-      problems.push(`--account ${account} is not a configured account`);
-  }
   const price =
     values['price-per-minute'] === undefined
       ? defaultStoragePricePerMinute
@@ -55,15 +57,26 @@ export function parseBackfillOptions(args: string[], configuredAccounts: readonl
   return {
     from: from as string,
     to: to as string,
-    accounts,
+    accounts: values.account ?? [],
     dryRun: values['dry-run'] ?? false,
     pricePerMinute: price,
   };
 }
 
-function parse(args: string[]) {
+/** The configured accounts a run covers: those named with --account, or all of them. */
+export function selectAccounts<A extends { accountSid: string }>(
+  requested: readonly string[],
+  configured: readonly A[],
+): A[] {
+  const unknown = requested.filter((sid) => !configured.some((account) => account.accountSid === sid));
+  if (unknown.length > 0)
+    throw new CliError(unknown.map((sid) => `--account ${sid} is not a configured account`).join('; '), 2);
+  return configured.filter((account) => requested.length === 0 || requested.includes(account.accountSid));
+}
+
+function parse(args: readonly string[]) {
   return parseArgs({
-    args,
+    args: [...args],
     strict: true,
     allowPositionals: false,
     options: {

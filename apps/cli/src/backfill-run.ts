@@ -6,19 +6,34 @@ import {
   type RetryPolicy,
   vaultStats,
 } from '@recording-vault/contract';
-import { Queue } from 'bullmq';
+import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BackfillOptions } from './backfill-options.ts';
+import { type FailureReason, groupReasons, readableReason } from './failure-reasons.ts';
+
+export interface FailedDay {
+  accountSid: string;
+  day: string;
+  /** The listing job's `failedReason`. */
+  reason: string;
+}
 
 export interface BackfillProgress {
   daysTotal: number;
   daysListed: number;
   daysFailed: number;
+  /** Every day whose listing job failed for good, with its reason. */
+  failedDays: FailedDay[];
   found: number;
   enqueued: number;
   /** Since the run started, across the run's accounts. */
   archived: number;
+  /** Since the run started, across the run's accounts: archive jobs that found nothing to archive at Twilio. */
+  skipped: number;
+  /** Archive jobs of the run's accounts that failed for good since the run started. */
   failed: number;
+  /** Their most common reasons. */
+  failureReasons: FailureReason[];
   bytes: number;
   /** Archive jobs not finished yet (of any origin). */
   pending: number;
@@ -46,22 +61,42 @@ export async function startBackfill(
   const runId = Date.now().toString(36);
   const days = daysBetween(options.from, options.to);
 
-  const totals = async (): Promise<AccountStats & { failed: number }> => {
+  const totals = async (): Promise<AccountStats> => {
     const all = await Promise.all(accounts.map((account) => stats.read(account)));
-    const failed = (await archive.getJobCounts('failed')).failed ?? 0;
     return all.reduce(
       (sum, s) => ({
         archived: sum.archived + s.archived,
         bytes: sum.bytes + s.bytes,
         skipped: sum.skipped + s.skipped,
-        failed,
       }),
-      { archived: 0, bytes: 0, skipped: 0, failed },
+      { archived: 0, bytes: 0, skipped: 0 },
     );
   };
   const before = await totals();
+  const startedAt = Date.now();
   await backfill.addBulk(backfillDayEntries(runId, accounts, days, policy));
   const idPrefix = `backfill-${runId}-`;
+
+  // The failed set is scored by the time each job failed: counting it is cheap, so the jobs themselves are
+  // read again only when that count changes.
+  let failedSeen = -1;
+  let failedJobs: Job[] = [];
+  const failedSinceStart = async (): Promise<Job[]> => {
+    const count = await redis.zcount(archive.toKey('failed'), startedAt, '+inf');
+    if (count === failedSeen) return failedJobs;
+    failedSeen = count;
+    const recent: Job[] = [];
+    const pageSize = 200;
+    for (let start = 0; ; start += pageSize) {
+      // Newest first: stop at the first job that failed before the run.
+      const page = (await archive.getFailed(start, start + pageSize - 1)).filter(Boolean);
+      const since = page.filter((job) => (job.finishedOn ?? 0) >= startedAt);
+      recent.push(...since);
+      if (page.length < pageSize || since.length < page.length) break;
+    }
+    failedJobs = recent.filter((job) => accounts.includes(job.data?.accountSid));
+    return failedJobs;
+  };
 
   return {
     runId,
@@ -71,23 +106,34 @@ export async function startBackfill(
       ).filter((job) => job.id?.startsWith(idPrefix));
       const states = await Promise.all(jobs.map((job) => job.getState()));
       const now = await totals();
+      const failed = await failedSinceStart();
       const counts = await archive.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       const pending = Object.values(counts).reduce((sum, n) => sum + n, 0);
       const daysListed = states.filter((s) => s === 'completed').length;
-      const daysFailed = states.filter((s) => s === 'failed').length;
+      const failedDays = jobs
+        .filter((_, i) => states[i] === 'failed')
+        .map((job) => ({
+          accountSid: String(job.data.accountSid),
+          day: String(job.data.day),
+          reason: readableReason(job.failedReason),
+        }))
+        .sort((a, b) => a.accountSid.localeCompare(b.accountSid) || a.day.localeCompare(b.day));
       const daysTotal = accounts.length * days.length;
       return {
         daysTotal,
         daysListed,
-        daysFailed,
+        daysFailed: failedDays.length,
+        failedDays,
         found: jobs.reduce((sum, job) => sum + (job.returnvalue?.listed ?? job.data.listed ?? 0), 0),
         enqueued: jobs.reduce((sum, job) => sum + (job.returnvalue?.enqueued ?? job.data.enqueued ?? 0), 0),
         archived: now.archived - before.archived,
-        failed: now.failed - before.failed,
+        skipped: now.skipped - before.skipped,
+        failed: failed.length,
+        failureReasons: groupReasons(failed.map((job) => job.failedReason)),
         bytes: now.bytes - before.bytes,
         pending,
         workers: (await backfill.getWorkersCount().catch(() => 0)) as number,
-        done: daysListed + daysFailed === daysTotal && pending === 0,
+        done: daysListed + failedDays.length === daysTotal && pending === 0,
       };
     },
     async close() {

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { freePort, type RecordingResource, startAppProcess } from '@recording-vault/testkit';
+import { freePort, type RecordingResource, startAppProcess, testQueuePrefix } from '@recording-vault/testkit';
 import { type ArchiveRig, keyOf, startArchiveRig } from '@recording-vault/worker/testing/archive-rig';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,30 @@ async function run(args: string[], env: Record<string, string>): Promise<Result>
   const vault = startAppProcess(cli, args, env);
   const code = await vault.exited;
   return { code, stdout: vault.stdout(), stderr: vault.stderr() };
+}
+
+/** util-linux `script` gives a command a terminal of its own: what an operator's shell gives `vault`. */
+const canRunInTerminal =
+  process.platform === 'linux' && spawnSync('script', ['--version']).stdout?.includes('util-linux');
+
+/** Runs the CLI on a terminal 200 columns wide; what it wrote there (stdout and stderr) comes back as one. */
+async function runInTerminal(args: string[], env: Record<string, string>): Promise<Result> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const command = `stty cols 200 rows 40; exec ${[process.execPath, '--conditions=source', cli, ...args].map(quote).join(' ')}`;
+  const child = spawn('script', ['--quiet', '--return', '--flush', '--command', command, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
 }
 
 describe('vault', () => {
@@ -86,6 +110,51 @@ describe('vault', () => {
     await rig.close();
   });
 
+  /** A worker process on the rig's Redis, Twilio emulator and folder; `extra` changes its environment. */
+  async function startWorker(extra: Record<string, string> = {}): Promise<ChildProcess> {
+    const workerEnv = {
+      ...env,
+      // The worker process stores into the rig's folder, so the rig can check what it wrote.
+      STORAGE_DIR: rig.store.location.replace(/^file:\/\//, ''),
+      WORKER_METRICS_PORT: String(await freePort()),
+      JOB_LOCK_SECONDS: '2',
+      RECONCILE_EVERY: '0',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    };
+    return spawn(process.execPath, ['--conditions=source', workerMain], {
+      env: { PATH: process.env.PATH ?? '', ...workerEnv },
+      stdio: 'ignore',
+    });
+  }
+
+  async function stop(worker: ChildProcess): Promise<void> {
+    if (worker.exitCode !== null || worker.signalCode !== null) return;
+    const exited = once(worker, 'exit');
+    worker.kill('SIGTERM');
+    await exited;
+  }
+
+  it('--help, -h, help and <command> --help print usage and exit 0 without any configuration', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--help'], 'usage:'],
+      [['-h'], 'usage:'],
+      [['help'], 'usage:'],
+      [['backfill', '--help'], 'usage: vault backfill'],
+      [['backfill', '-h'], 'usage: vault backfill'],
+      [['help', 'backfill'], 'usage: vault backfill'],
+      [['status', '--help'], 'usage: vault status'],
+    ];
+    // No environment at all: not even REDIS_URL or a Twilio account.
+    const results = await Promise.all(cases.map(([args]) => run(args, {})));
+    for (const [i, result] of results.entries()) {
+      const [args, usage] = cases[i] as [string[], string];
+      expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(result.stdout).toMatch(new RegExp(`^${usage}`, 'm'));
+      expect(result.stdout).toContain('exit codes:');
+    }
+  });
+
   it.each([
     [['backfill', '--from', '2025-05-01', '--to', '2025-13-01'], /--to 2025-13-01 is not a date/],
     [
@@ -97,10 +166,13 @@ describe('vault', () => {
       /is not a configured account/,
     ],
     [['backfill', '--to', '2025-05-02'], /--from is required/],
+    [['backfill', '--from', 'today', '--to', 'today', '--sine', 'x'], /Unknown option '--sine'/],
+    [['status', '--jsn'], /Unknown option '--jsn'/],
     [['rewind'], /unknown command rewind/],
-  ])('%j fails with one clear line and enqueues nothing', async (args, message) => {
+    [[], /a command is required/],
+  ])('%j is a usage error: one clear line, exit code 2, nothing enqueued', async (args, message) => {
     const result = await run(args, env);
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')[0]).toMatch(message);
     expect(await enqueued()).toBe(0);
   });
@@ -122,8 +194,9 @@ describe('vault', () => {
     expect(noTwilio.stderr).toMatch(/^vault: cannot reach Twilio at http:\/\/127\.0\.0\.1:\d+\/ for AC/);
     const badToken = await run(['backfill', '--from', '2025-05-01', '--to', '2025-05-02'], {
       ...env,
-      TWILIO_AUTH_TOKEN: '0'.repeat(32),
+      TWILIO_AUTH_TOKEN: 'f'.repeat(32),
     });
+    expect(badToken.code).toBe(1);
     expect(badToken.stderr).toMatch(
       /^vault: Twilio refused the credentials of AC[0-9a-f]{32} \(HTTP 401\)\n$/,
     );
@@ -196,38 +269,110 @@ describe('vault', () => {
     expect(await enqueued()).toBe(0);
   });
 
-  it('backfills with a worker killed midway and a second run, archiving every recording exactly once', async () => {
-    const workerEnv = {
-      ...env,
-      STORAGE_DIR: '',
-      WORKER_METRICS_PORT: String(await freePort()),
-      JOB_LOCK_SECONDS: '2',
-      RECONCILE_EVERY: '0',
-      LOG_LEVEL: 'warn',
-    };
-    // The worker process stores into the rig's folder, so the rig can check what it wrote.
-    workerEnv.STORAGE_DIR = rig.store.location.replace(/^file:\/\//, '');
-    const startWorker = (): ChildProcess =>
-      spawn(process.execPath, ['--conditions=source', workerMain], {
-        env: { PATH: process.env.PATH ?? '', ...workerEnv },
-        stdio: 'ignore',
+  it.runIf(canRunInTerminal)(
+    'on a terminal, shows figures from the first frame and ends with a summary, even when nothing is archived',
+    async () => {
+      const [first] = rig.accounts;
+      if (!first) throw new Error('an account expected');
+      // The day's only recording is absent at Twilio: found, nothing to archive.
+      rig.emulator.addRecording({
+        accountSid: first.accountSid,
+        dateCreated: '2025-04-15T12:00:00Z',
+        duration: 0,
+        status: 'absent',
       });
+      const { prefix, cleanup } = testQueuePrefix(rig.redis.url);
+      const runEnv = { ...env, QUEUE_PREFIX: prefix };
+      const worker = await startWorker({ QUEUE_PREFIX: prefix });
+      try {
+        const args = [
+          'backfill',
+          '--from',
+          '2025-04-15',
+          '--to',
+          '2025-04-15',
+          '--account',
+          first.accountSid,
+        ];
+        const onTerminal = await runInTerminal(args, runEnv);
+        expect(onTerminal.code).toBe(0);
+        // The bar drew at least one frame, and none of them held a placeholder, INF or NaN.
+        expect(onTerminal.stdout).toMatch(/backfill \[[^\]]*\] \d+\/\d+ \| days \d\/1 \| found \d/);
+        expect(onTerminal.stdout).not.toMatch(/\{\w+\}|INF|NaN/);
+        const summary =
+          /backfill done in [^:]+: days 1\/1, found 1 \(1 not completed at Twilio: nothing to archive\), enqueued 0, archived 0, skipped 0, failed 0, 0 B/;
+        expect(onTerminal.stdout).toMatch(summary);
 
-    let worker = startWorker();
+        // Piped, the same run ends with the same summary line, its last.
+        const piped = await run(args, runEnv);
+        expect(piped).toMatchObject({ code: 0, stderr: '' });
+        expect(piped.stdout.trimEnd().split('\n').at(-1)).toMatch(summary);
+      } finally {
+        await stop(worker);
+        await cleanup();
+      }
+    },
+  );
+
+  it('a day whose listing fails names the reason, exits 1, and vault status counts it with the reason whole', async () => {
+    const [first] = rig.accounts;
+    if (!first) throw new Error('an account expected');
+    const { prefix, cleanup } = testQueuePrefix(rig.redis.url);
+    const runEnv = { ...env, QUEUE_PREFIX: prefix };
+    // The command's own check passes with the right token; the worker's listing is answered 401.
+    const worker = await startWorker({ QUEUE_PREFIX: prefix, TWILIO_AUTH_TOKEN: 'f'.repeat(32) });
+    try {
+      const result = await run(
+        ['backfill', '--from', '2025-04-02', '--to', '2025-04-02', '--account', first.accountSid],
+        runEnv,
+      );
+      const reason = `Twilio GET /2010-04-01/Accounts/${first.accountSid}/Recordings.json: HTTP 401, Twilio error 20003, Authenticate`;
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/backfill finished with failures in [^:]+: days 0\/1 \(1 failed\)/);
+      expect(result.stderr).toContain(`vault: ${first.accountSid} 2025-04-02 not listed: ${reason}\n`);
+
+      const status = await run(['status'], runEnv);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain(
+        `${first.accountSid}: archived 0 (0 B), skipped 0, pending 0, failed 1 (0 archive jobs, 1 backfill listing)`,
+      );
+      expect(status.stdout).toContain(`  backfill: day 2025-04-02 not listed: ${reason}\n`);
+
+      const json = await run(['status', '--json'], runEnv);
+      const statuses = JSON.parse(json.stdout) as Array<{
+        accountSid: string;
+        failed: number;
+        failedListings: number;
+        listingFailures: Array<{ day: string; reason: string }>;
+      }>;
+      expect(statuses.find((s) => s.accountSid === first.accountSid)).toMatchObject({
+        failed: 0,
+        failedListings: 1,
+        listingFailures: [{ day: '2025-04-02', reason }],
+      });
+    } finally {
+      await stop(worker);
+      await cleanup();
+    }
+  });
+
+  it('backfills with a worker killed midway and a second run, archiving every recording exactly once', async () => {
+    let worker = await startWorker();
     const first = run(['backfill', '--from', '2025-05-01', '--to', '2025-05-10'], env);
     while (rig.emulator.requests.filter((r) => r.route === 'delete').length < 100)
       await new Promise((r) => setTimeout(r, 20));
     worker.kill('SIGKILL');
     await once(worker, 'exit');
-    worker = startWorker();
+    worker = await startWorker();
     const firstResult = await first;
     expect(firstResult.code).toBe(0);
-    expect(firstResult.stdout).toMatch(/backfill: days 20\/20, found 540, enqueued 500/);
+    expect(firstResult.stdout).toMatch(
+      /backfill done in [^:]+: days 20\/20, found 540 \(40 not completed at Twilio: nothing to archive\), enqueued 500, archived \d+, skipped 0, failed 0/,
+    );
 
     const second = await run(['backfill', '--from', '2025-05-01', '--to', '2025-05-10'], env);
     expect(second.code).toBe(0);
-    worker.kill('SIGTERM');
-    await once(worker, 'exit');
+    await stop(worker);
 
     const completed = seeded.filter((r) => r.status === 'completed');
     const deletes = rig.emulator.requests.filter((r) => r.route === 'delete' && r.status === 204);

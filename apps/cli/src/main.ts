@@ -1,47 +1,55 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { loadConfigOrExit, redisSettings, retryPolicy, twilioSettings } from '@recording-vault/config';
+import {
+  type DeepReadonly,
+  loadConfigOrExit,
+  redisSettings,
+  retryPolicy,
+  twilioSettings,
+} from '@recording-vault/config';
 import { createTwilioRestClient } from '@recording-vault/twilio';
-import { parseBackfillOptions } from './backfill-options.ts';
+import { type BackfillOptions, selectAccounts } from './backfill-options.ts';
 import { startBackfill } from './backfill-run.ts';
 import { CliError } from './cli-error.ts';
-import { cliEnv } from './config.ts';
+import { parseCommandLine } from './command-line.ts';
+import { type CliEnv, cliEnv } from './config.ts';
 import { dryRun } from './dry-run.ts';
 import { createProgressDisplay, formatBytes } from './progress-display.ts';
 import { checkTwilio, connectRedis } from './reachability.ts';
 import { formatStatus, readStatus } from './status.ts';
 
-const usage = `usage:
-  vault backfill --from YYYY-MM-DD --to YYYY-MM-DD [--account AC…]… [--dry-run] [--price-per-minute 0.0005]
-  vault status [--json]`;
+type Settings = DeepReadonly<CliEnv>;
 
 const out = process.stdout;
 
+/** Exit codes: 0 done, 1 something failed (or a setting or a server), 2 a wrong command line. */
 async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  if (command !== 'backfill' && command !== 'status')
-    throw new CliError(`unknown command ${command ?? '(none)'}\n${usage}`, 2);
-  const env = loadConfigOrExit(cliEnv, process.env, 'vault');
-  const redisConfig = redisSettings(env);
-  const twilio = twilioSettings(env);
-  const configured = twilio.accounts.map((a) => a.accountSid);
-
-  if (command === 'status') {
-    const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
-    const redis = await connectRedis(redisConfig.url);
-    try {
-      const statuses = await readStatus(redis, redisConfig.prefix, configured);
-      out.write(values.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${formatStatus(statuses)}\n`);
-    } finally {
-      redis.disconnect();
-    }
+  const line = parseCommandLine(argv);
+  if (line.command === 'help') {
+    out.write(`${line.text}\n`);
     return 0;
   }
+  const env = loadConfigOrExit(cliEnv, process.env, 'vault');
+  if (line.command === 'status') return await status(env, line.json);
+  return await backfill(env, line.options);
+}
 
-  const options = parseBackfillOptions(args, configured);
-  const selected = twilio.accounts.filter(
-    (a) => options.accounts.length === 0 || options.accounts.includes(a.accountSid),
-  );
+async function status(env: Settings, json: boolean): Promise<number> {
+  const redisConfig = redisSettings(env);
+  const configured = twilioSettings(env).accounts.map((a) => a.accountSid);
+  const redis = await connectRedis(redisConfig.url);
+  try {
+    const statuses = await readStatus(redis, redisConfig.prefix, configured);
+    out.write(json ? `${JSON.stringify(statuses, null, 2)}\n` : `${formatStatus(statuses)}\n`);
+  } finally {
+    redis.disconnect();
+  }
+  return 0;
+}
+
+async function backfill(env: Settings, options: BackfillOptions): Promise<number> {
+  const redisConfig = redisSettings(env);
+  const twilio = twilioSettings(env);
+  const selected = selectAccounts(options.accounts, twilio.accounts);
   const clients = selected.map((account) =>
     createTwilioRestClient(
       { accountSid: account.accountSid, authToken: account.authTokens[0] as string, apiKey: account.apiKey },
@@ -83,17 +91,20 @@ async function main(argv: string[]): Promise<number> {
     out.write(
       `backfill ${run.runId}: listing ${options.from} to ${options.to} for ${selected.length} account(s); the workers do the work\n`,
     );
-    const display = createProgressDisplay(out, Number(process.env.VAULT_PROGRESS_INTERVAL_MS ?? 5_000));
+    const display = createProgressDisplay(
+      out,
+      process.stderr,
+      Number(process.env.VAULT_PROGRESS_INTERVAL_MS ?? 5_000),
+    );
     const started = Date.now();
     let interrupted = false;
     process.once('SIGINT', () => {
       interrupted = true;
     });
     let warnedNoWorker = false;
-    while (!interrupted) {
-      const progress = await run.progress();
+    let progress = await run.progress();
+    while (!progress.done && !interrupted) {
       display.update(progress, Date.now() - started);
-      if (progress.done) break;
       if (progress.workers === 0 && !warnedNoWorker && Date.now() - started > 10_000) {
         warnedNoWorker = true;
         process.stderr.write(
@@ -101,15 +112,13 @@ async function main(argv: string[]): Promise<number> {
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
+      progress = await run.progress();
     }
-    display.stop();
-    if (interrupted) {
-      out.write(
-        `\nstopped watching; backfill ${run.runId} goes on in the workers (vault status shows where it is)\n`,
-      );
-    }
+    display.finish(progress, Date.now() - started, interrupted ? 'interrupted' : 'done');
+    if (interrupted)
+      out.write(`backfill ${run.runId} goes on in the workers (vault status shows where it is)\n`);
     await run.close();
-    return 0;
+    return progress.daysFailed > 0 || progress.failed > 0 ? 1 : 0;
   } finally {
     redis.disconnect();
   }

@@ -1,7 +1,15 @@
 import { QueueName, type ReconcileSummary, vaultStats } from '@recording-vault/contract';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { type FailureReason, groupByCause, groupReasons, readableReason } from './failure-reasons.ts';
 import { formatBytes } from './progress-display.ts';
+
+export interface ListingFailure {
+  /** The UTC day the listing job could not list. */
+  day: string;
+  jobId: string;
+  reason: string;
+}
 
 export interface AccountStatus {
   accountSid: string;
@@ -9,19 +17,15 @@ export interface AccountStatus {
   bytes: number;
   skipped: number;
   pending: number;
+  /** Archive jobs in the failed set. */
   failed: number;
   /** The most common reasons archive jobs of this account failed, most frequent first. */
-  failureReasons: Array<{ reason: string; count: number }>;
+  failureReasons: FailureReason[];
+  /** Backfill listing jobs in the failed set: days not listed, so recordings possibly not archived. */
+  failedListings: number;
+  /** Each of them, newest first. */
+  listingFailures: ListingFailure[];
   lastReconciliation: ReconcileSummary | null;
-}
-
-/** Reasons differ only by SIDs, keys and numbers for the same cause: group them as one. */
-function reasonClass(reason: string): string {
-  return reason
-    .replace(/\b(AC|CA|RE|CF)[0-9a-f]{32}\b/g, '$1…')
-    .replace(/[0-9a-f]{64}/g, '…')
-    .replace(/\d+/g, 'N')
-    .slice(0, 200);
 }
 
 export async function readStatus(
@@ -30,19 +34,23 @@ export async function readStatus(
   accounts: readonly string[],
 ): Promise<AccountStatus[]> {
   const archive = new Queue(QueueName.archive, { connection: redis, prefix });
+  const backfill = new Queue(QueueName.backfill, { connection: redis, prefix });
   try {
     const stats = vaultStats(redis, prefix);
     const pendingJobs = await archive.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
     const failedJobs = await archive.getJobs(['failed']);
+    const failedListings = await backfill.getJobs(['failed']);
     return await Promise.all(
       accounts.map(async (accountSid) => {
         const totals = await stats.read(accountSid);
         const failed = failedJobs.filter((job) => job.data?.accountSid === accountSid);
-        const reasons = new Map<string, number>();
-        for (const job of failed) {
-          const reason = reasonClass(job.failedReason ?? 'unknown');
-          reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-        }
+        const listingFailures = failedListings
+          .filter((job) => job.data?.accountSid === accountSid)
+          .map((job) => ({
+            day: String(job.data.day),
+            jobId: job.id ?? '',
+            reason: readableReason(job.failedReason),
+          }));
         return {
           accountSid,
           archived: totals.archived,
@@ -50,29 +58,49 @@ export async function readStatus(
           skipped: totals.skipped,
           pending: pendingJobs.filter((job) => job.data?.accountSid === accountSid).length,
           failed: failed.length,
-          failureReasons: [...reasons]
-            .map(([reason, count]) => ({ reason, count }))
-            .sort((a, b) => b.count - a.count)
-            .slice(0, 5),
+          failureReasons: groupReasons(failed.map((job) => job.failedReason)),
+          failedListings: listingFailures.length,
+          listingFailures,
           lastReconciliation: totals.lastReconcile,
         };
       }),
     );
   } finally {
-    await archive.close();
+    await Promise.all([archive.close(), backfill.close()]);
   }
 }
+
+/** Failed archive jobs and failed listing jobs, told apart. */
+function failedCount(s: AccountStatus): string {
+  const total = s.failed + s.failedListings;
+  if (total === 0) return '0';
+  const listings = `${s.failedListings} backfill ${s.failedListings === 1 ? 'listing' : 'listings'}`;
+  return `${total} (${s.failed} archive ${s.failed === 1 ? 'job' : 'jobs'}, ${listings})`;
+}
+
+/** Days named in full up to this many per reason; the JSON output has them all. */
+const daysShown = 10;
 
 export function formatStatus(statuses: readonly AccountStatus[]): string {
   return statuses
     .map((s) => {
       const lines = [
-        `${s.accountSid}: archived ${s.archived} (${formatBytes(s.bytes)}), skipped ${s.skipped}, pending ${s.pending}, failed ${s.failed}`,
-        ...s.failureReasons.map((r) => `  ${r.count} × ${r.reason}`),
+        `${s.accountSid}: archived ${s.archived} (${formatBytes(s.bytes)}), skipped ${s.skipped}, pending ${s.pending}, failed ${failedCount(s)}`,
+        ...s.failureReasons.map((r) => `  archive: ${r.count} × ${r.reason}`),
+        ...groupByCause(s.listingFailures, (f) => f.reason).map(({ reason, items }) => {
+          const days = [...new Set(items.map((f) => f.day))].sort();
+          const named = days.slice(0, daysShown).join(', ');
+          const more = days.length > daysShown ? ` and ${days.length - daysShown} more` : '';
+          return `  backfill: ${days.length === 1 ? 'day' : 'days'} ${named}${more} not listed: ${reason}`;
+        }),
         s.lastReconciliation
           ? `  last reconciliation ${s.lastReconciliation.at}: listed ${s.lastReconciliation.listed}, enqueued ${s.lastReconciliation.enqueued}`
           : '  no reconciliation yet',
       ];
+      if (s.failedListings > 0)
+        lines.push(
+          '  (vault backfill over those days lists them again; failed jobs stay in the dashboard until removed)',
+        );
       return lines.join('\n');
     })
     .join('\n');

@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util';
+import { type BackfillOptions, parseBackfillOptions } from './backfill-options.ts';
+import { CliError } from './cli-error.ts';
+import { generalUsage, helpText, isCommandName, statusUsage } from './usage.ts';
+
+export type CommandLine =
+  | { command: 'help'; text: string }
+  | { command: 'backfill'; options: BackfillOptions }
+  | { command: 'status'; json: boolean };
+
+const helpFlags = ['--help', '-h'];
+
+/**
+ * Reads the command line before anything else, configuration included: help needs no settings, and a
+ * mistyped option is reported as such (exit code 2) rather than as whatever the environment lacks.
+ */
+export function parseCommandLine(argv: readonly string[], now = new Date()): CommandLine {
+  const [command, ...args] = argv;
+  if (command === undefined) throw new CliError(`a command is required\n${generalUsage}`, 2);
+  if (helpFlags.includes(command)) return { command: 'help', text: helpText() };
+  if (command === 'help') {
+    const [topic, ...rest] = args;
+    if (topic === undefined) return { command: 'help', text: helpText() };
+    if (!isCommandName(topic) || rest.length > 0)
+      throw new CliError(`no help for ${args.join(' ')}\n${generalUsage}`, 2);
+    return { command: 'help', text: helpText(topic) };
+  }
+  if (!isCommandName(command)) throw new CliError(`unknown command ${command}\n${generalUsage}`, 2);
+  if (args.some((arg) => helpFlags.includes(arg))) return { command: 'help', text: helpText(command) };
+  if (command === 'backfill') return { command, options: parseBackfillOptions(args, now) };
+  try {
+    const { values } = parseArgs({ args: [...args], options: { json: { type: 'boolean' } }, strict: true });
+    return { command, json: values.json ?? false };
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}; ${statusUsage}`, 2);
+  }
+}
