@@ -1,4 +1,4 @@
-import { ConfigError, type Env, parseEnv } from '@recording-vault/config';
+import { ConfigError, type Env, type ParseEnvOptions, parseEnv } from '@recording-vault/config';
 import { dashboardEnv } from '@recording-vault/dashboard/config';
 import { ingestEnv } from '@recording-vault/ingest-api/config';
 import { workerEnv } from '@recording-vault/worker/config';
@@ -6,9 +6,9 @@ import { workerEnv } from '@recording-vault/worker/config';
 /**
  * The three apps' own schemas over one environment, so that the variables mean here exactly what they
  * mean in production. Every problem of every schema is listed at once, each only once (the Twilio and
- * Redis variables belong to several).
+ * Redis variables belong to several). Placeholders are refused unless `options` allows them (the tests).
  */
-export function parseStackEnv(env: Env) {
+export function parseStackEnv(env: Env, options: ParseEnvOptions = {}) {
   const problems = new Set<string>();
   function parse<T>(read: () => T): T | undefined {
     try {
@@ -19,9 +19,9 @@ export function parseStackEnv(env: Env) {
       return undefined;
     }
   }
-  const ingest = parse(() => parseEnv(ingestEnv, env));
-  const worker = parse(() => parseEnv(workerEnv, env));
-  const dashboard = parse(() => parseEnv(dashboardEnv, env));
+  const ingest = parse(() => parseEnv(ingestEnv, env, options));
+  const worker = parse(() => parseEnv(workerEnv, env, options));
+  const dashboard = parse(() => parseEnv(dashboardEnv, env, options));
   if (!ingest || !worker || !dashboard) throw new ConfigError([...problems]);
   return { ingest, worker, dashboard };
 }

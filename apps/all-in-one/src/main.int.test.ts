@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +23,11 @@ import {
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { composeRedisHostPort } from './redis-probe.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const demo = fileURLToPath(new URL('./demo.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const vault = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
 const publicBaseUrl = 'https://vault.example.com';
 const dashboardPassword = 'a dashboard password';
@@ -91,7 +96,18 @@ describe('pnpm start (all-in-one)', () => {
 
   it('archives a signed callback end to end into a folder, serves the board, stops on SIGTERM', async () => {
     const { prefix, cleanup } = testQueuePrefix(redis.url);
-    const env: Record<string, string> = { ...(await stackEnv()), QUEUE_PREFIX: prefix };
+    const { TWILIO_AUTH_TOKEN, DASHBOARD_PASSWORD, ...rest } = await stackEnv();
+    // Secrets from files, as Docker secrets mount them (with a trailing newline).
+    const secrets = await mkdtemp(join(tmpdir(), 'rv-secrets-'));
+    dirs.push(secrets);
+    await writeFile(join(secrets, 'twilio_auth_token'), `${TWILIO_AUTH_TOKEN}\n`);
+    await writeFile(join(secrets, 'dashboard_password'), `${DASHBOARD_PASSWORD}\n`);
+    const env: Record<string, string> = {
+      ...rest,
+      QUEUE_PREFIX: prefix,
+      TWILIO_AUTH_TOKEN_FILE: join(secrets, 'twilio_auth_token'),
+      DASHBOARD_PASSWORD_FILE: join(secrets, 'dashboard_password'),
+    };
     const stack = run(main, env);
     runs.push(stack);
     await waitFor(() => stack.stdout().includes('Ctrl-C stops it.'), 'the start-up banner', stack);
@@ -153,7 +169,123 @@ describe('pnpm start (all-in-one)', () => {
     expect(stack.stderr()).toContain(`Redis does not answer at ${env.REDIS_URL}`);
     expect(stack.stderr()).toContain('redis-server --appendonly yes');
     expect(stack.stderr()).toContain('docker run');
+    expect(stack.stderr()).toContain(`export REDIS_URL=redis://127.0.0.1:${composeRedisHostPort}`);
     expect(stack.stdout()).not.toContain('is running');
+  });
+
+  it("points at compose's Redis where compose publishes it, which is not a local Redis's 6379", async () => {
+    const compose = await readFile(join(root, 'docker-compose.yml'), 'utf8');
+    const published = /"127\.0\.0\.1:\$\{REDIS_HOST_PORT:-(\d+)\}:6379"/.exec(compose)?.[1];
+    expect(Number(published)).toBe(composeRedisHostPort);
+    expect(await readFile(join(root, '.env.example'), 'utf8')).toContain(
+      `\nREDIS_HOST_PORT=${composeRedisHostPort}\n`,
+    );
+    expect(composeRedisHostPort).not.toBe(6379);
+  });
+
+  it('with WORKER_METRICS_PORT taken, runs with its metrics on a free port and says so', async () => {
+    const { prefix, cleanup } = testQueuePrefix(redis.url);
+    const env: Record<string, string> = { ...(await stackEnv()), QUEUE_PREFIX: prefix };
+    const taken = createServer().listen(Number(env.WORKER_METRICS_PORT), '127.0.0.1');
+    await once(taken, 'listening');
+    try {
+      const stack = run(main, env);
+      runs.push(stack);
+      await waitFor(() => stack.stdout().includes('Ctrl-C stops it.'), 'the start-up banner', stack);
+      const metrics = /metrics {4}(\S+)/.exec(stack.stdout())?.[1] as string;
+      expect(metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      expect(metrics).not.toContain(`:${env.WORKER_METRICS_PORT}/`);
+      expect((await fetch(metrics)).status).toBe(200);
+      expect(stack.stdout()).toContain(`WORKER_METRICS_PORT ${env.WORKER_METRICS_PORT} is in use`);
+      stack.child.kill('SIGTERM');
+      expect(await stack.exited).toBe(0);
+    } finally {
+      taken.close();
+      await cleanup();
+    }
+  });
+
+  it('refuses the placeholders of .env.example as they stand, saying what to do', async () => {
+    const example = Object.fromEntries(
+      (await readFile(join(root, '.env.example'), 'utf8'))
+        .split('\n')
+        .filter((line) => /^[A-Z0-9_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    const stack = run(main, example);
+    runs.push(stack);
+    expect(await stack.exited).toBe(1);
+    const problems = stack
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('  - '));
+    expect(problems.sort()).toEqual([
+      '  - DASHBOARD_PASSWORD: is the placeholder from .env.example: choose a password of your own',
+      '  - S3_SECRET_KEY: is the placeholder from .env.example: choose a secret of your own',
+      '  - TWILIO_ACCOUNT_SID: is a placeholder (all zeros): set your account SID from the Twilio Console',
+      '  - TWILIO_AUTH_TOKEN: is a placeholder (all zeros): set your auth token from the Twilio Console',
+    ]);
+  });
+
+  it("says what is wrong with every variable in plain words, naming it, never showing a secret's value", async () => {
+    const secrets = {
+      TWILIO_AUTH_TOKEN: 'not-a-token-secret',
+      TWILIO_API_KEY_SECRET: 'short-secret',
+      DASHBOARD_PASSWORD: 'pw-secret',
+      METRICS_TOKEN: 'metrics-secret',
+    };
+    const bad: Record<string, string> = {
+      ...secrets,
+      REDIS_URL: '127.0.0.1:6379',
+      QUEUE_PREFIX: 'rv:prod',
+      LOG_LEVEL: 'verbose',
+      JOB_ATTEMPTS: '0',
+      JOB_BACKOFF_MS: '5s',
+      JOB_BACKOFF_MAX_MS: '-1',
+      KEEP_COMPLETED_SECONDS: '1e9',
+      TWILIO_ACCOUNT_SID: 'AC123',
+      TWILIO_API_KEY_SID: 'SK123',
+      TWILIO_API_BASE_URL: 'api.twilio.com',
+      TWILIO_ACCOUNTS_FILE: '/nonexistent/accounts.yaml',
+      S3_ENDPOINT: 'ftp://minio:9000',
+      S3_BUCKET: 'My Bucket',
+      PUBLIC_BASE_URL: 'vault.example.com',
+      INGEST_PORT: '70000',
+      RECORDING_FORMAT: 'ogg',
+      DELETE_FROM_TWILIO: 'maybe',
+      PURGE_DELAY: 'soon',
+      WORKER_CONCURRENCY: '0',
+      TWILIO_MAX_CONCURRENCY: 'many',
+      ARCHIVE_RATE_LIMIT: '-5',
+      SHUTDOWN_GRACE_SECONDS: '1m',
+      JOB_LOCK_SECONDS: '0',
+      RETRY_AFTER_MAX_SECONDS: 'x',
+      DOWNLOAD_DEADLINE_BASE_SECONDS: '1.5',
+      DOWNLOAD_MIN_BYTES_PER_SECOND: '64k',
+      RECONCILE_EVERY: '15',
+      RECONCILE_WINDOW: '2 days',
+      WORKER_METRICS_PORT: 'metrics',
+      DASHBOARD_PORT: '65536',
+      DASHBOARD_AUTH: 'maybe',
+      DASHBOARD_TRUST_PROXY: 'true',
+    };
+    const stack = run(main, bad);
+    runs.push(stack);
+    expect(await stack.exited).toBe(1);
+    const stderr = stack.stderr();
+    expect(stderr).toMatch(/^recording-vault: invalid configuration:\n/);
+    const problems = stderr.trim().split('\n').slice(1);
+    for (const problem of problems) {
+      expect(problem).toMatch(/^ {2}- [A-Z0-9_]+: [a-z]/);
+      expect(problem).not.toMatch(/expected|received|Invalid|Too (big|small)|[A-Z_]\.\d|\[object/);
+    }
+    const named = new Set(problems.map((problem) => /^ {2}- ([A-Z0-9_]+):/.exec(problem)?.[1]));
+    for (const name of Object.keys(bad)) expect(named, name).toContain(name);
+    for (const value of Object.values(secrets)) expect(stderr).not.toContain(value);
+    expect(stderr).toContain(
+      '  - PUBLIC_BASE_URL: needs a scheme: https://vault.example.com (got vault.example.com)',
+    );
+    expect(stderr).toContain('  - INGEST_PORT: must be a port number from 0 to 65535 (got 70000)');
   });
 
   it('without dashboard credentials, lists every problem and exits non-zero', async () => {
@@ -165,12 +297,12 @@ describe('pnpm start (all-in-one)', () => {
     runs.push(stack);
     expect(await stack.exited).toBe(1);
     const stderr = stack.stderr();
-    for (const name of ['DASHBOARD_USER', 'DASHBOARD_PASSWORD', 'PUBLIC_BASE_URL', 'TWILIO_AUTH_TOKEN.0']) {
+    for (const name of ['DASHBOARD_USER', 'DASHBOARD_PASSWORD', 'PUBLIC_BASE_URL', 'TWILIO_AUTH_TOKEN']) {
       expect(stderr).toContain(`${name}:`);
     }
     expect(stderr).toContain('DASHBOARD_AUTH=off');
     // Once each, although ingest and worker both read the Twilio token.
-    expect(stderr.split('TWILIO_AUTH_TOKEN.0:').length).toBe(2);
+    expect(stderr.split('TWILIO_AUTH_TOKEN:').length).toBe(2);
     expect(stderr).not.toContain('not-a-token');
   });
 });
@@ -248,6 +380,58 @@ describe('pnpm demo', () => {
       await rm(storage, { recursive: true, force: true });
     } finally {
       if (demoRun.child.exitCode === null) demoRun.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the Node.js version check every root script runs first', () => {
+  const check = join(root, 'scripts', 'require-node.mjs');
+  const [major = 0] = process.versions.node.split('.').map(Number);
+
+  it('is loaded by every script of the root package.json that runs node', async () => {
+    const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const viaNode = Object.entries(scripts).filter(([, command]) => command.startsWith('node '));
+    expect(viaNode.length).toBeGreaterThan(5);
+    for (const [name, command] of viaNode) {
+      expect(command, name).toMatch(/^node --import \.\/scripts\/require-node\.mjs /);
+    }
+  });
+
+  it('lets a Node.js that package.json engines accepts run the script', () => {
+    const result = spawnSync(process.execPath, ['--import', check, '-e', 'process.stdout.write("ran")'], {
+      encoding: 'utf8',
+    });
+    expect(result).toMatchObject({ status: 0, stdout: 'ran', stderr: '' });
+  });
+
+  it('stops any other with one line, before any TypeScript is loaded', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rv-require-node-'));
+    await mkdir(join(dir, 'scripts'));
+    await copyFile(check, join(dir, 'scripts', 'require-node.mjs'));
+    await writeFile(join(dir, 'app.ts'), 'process.stdout.write("loaded");\n');
+    const runWith = async (engines: string) => {
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ engines: { node: engines } }));
+      return spawnSync(process.execPath, ['--import', './scripts/require-node.mjs', 'app.ts'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+    };
+    try {
+      expect(await runWith(`>=${major + 1}.2.0 <${major + 2}`)).toMatchObject({
+        status: 1,
+        stdout: '',
+        stderr: `Recording Vault needs Node.js ${major + 1}.2 or later (this is ${process.versions.node}): see README\n`,
+      });
+      expect(await runWith(`>=${major - 1}.0.0 <${major}`)).toMatchObject({
+        status: 1,
+        stdout: '',
+        stderr: `Recording Vault needs Node.js ${major - 1}.0 or later, below ${major} (this is ${process.versions.node}): see README\n`,
+      });
+      expect(await runWith(`>=${major}.0.0 <${major + 1}`)).toMatchObject({ status: 0, stdout: 'loaded' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

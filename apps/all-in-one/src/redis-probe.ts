@@ -21,6 +21,9 @@ export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<bool
   }
 }
 
+/** The host port compose publishes its Redis on (REDIS_HOST_PORT's default in docker-compose.yml). */
+export const composeRedisHostPort = 6380;
+
 /** What to tell someone who ran `pnpm start` or `pnpm demo` without a Redis. */
 export function redisMissingHelp(url: string): string {
   return [
@@ -30,8 +33,10 @@ export function redisMissingHelp(url: string): string {
     '      (from your distribution: apt install redis-server, brew install redis)',
     '  docker run -d --name rv-redis -p 127.0.0.1:6379:6379 redis:7.4-alpine \\',
     '      redis-server --appendonly yes --maxmemory-policy noeviction',
-    "or point REDIS_URL at a Redis you run. (`docker compose up redis` starts the stack's Redis, which",
-    'only the compose services reach: run the whole stack with `docker compose up` instead.)',
+    `or use the stack's Redis, which compose publishes on 127.0.0.1:${composeRedisHostPort} (REDIS_HOST_PORT):`,
+    '  docker compose up -d redis',
+    `  export REDIS_URL=redis://127.0.0.1:${composeRedisHostPort}`,
+    'or point REDIS_URL at a Redis you run.',
   ].join('\n');
 }
 

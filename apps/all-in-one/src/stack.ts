@@ -20,7 +20,7 @@ import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
 import { downloadDeadline, workerBehaviour } from '@recording-vault/worker/config';
-import { createWorkerMetrics, serveMetrics } from '@recording-vault/worker/metrics';
+import { createWorkerMetrics, listenForMetrics, serveMetrics } from '@recording-vault/worker/metrics';
 import { waitForStorage } from '@recording-vault/worker/storage-readiness';
 import { createTwilioAccounts } from '@recording-vault/worker/twilio-accounts';
 import { createWorkers } from '@recording-vault/worker/workers';
@@ -63,9 +63,7 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
   const observe = (status: number | 'error', kind: 'rest' | 'media') =>
     metrics.twilioResponses.inc({ kind, status: String(status) });
   const workerRedis = workerConnection(redis.url);
-  workerRedis.on('error', (error) =>
-    workerLog.warn({ err: error }, 'redis connection error; waiting for Redis'),
-  );
+  logConnectionChanges(workerRedis, workerLog, 'waiting for it');
   const media = createMediaDownloader({
     baseUrl: twilio.baseUrl,
     onResponse: observe,
@@ -84,7 +82,7 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
   metrics.queues.push(...Object.values(vault.queues));
 
   const producer = producerConnection(redis.url);
-  logConnectionChanges(producer, ingestLog, 'redis connection lost; answering 503 until it returns');
+  logConnectionChanges(producer, ingestLog, 'answering 503 until it returns');
   const isRedisReady = async () => producer.status === 'ready' && (await producer.ping()) === 'PONG';
   const queues = Object.fromEntries(
     allQueueNames.map((name) => {
@@ -147,14 +145,11 @@ export async function startStack({ ingest, worker, dashboard }: StackConfig): Pr
       'DASHBOARD_PORT',
       servers,
     );
-    const metricsServer = await listen(
-      serveMetrics(metrics, () => !stopping, { token: worker.METRICS_TOKEN }).listen(
-        worker.WORKER_METRICS_PORT,
-        worker.WORKER_METRICS_HOST,
-      ),
-      'WORKER_METRICS_PORT',
-      servers,
-    );
+    // As a worker does: WORKER_METRICS_PORT taken (by a worker running apart, say) moves the metrics to a
+    // free port, which the banner shows, instead of stopping the stack.
+    const metricsServer = serveMetrics(metrics, () => !stopping, { token: worker.METRICS_TOKEN });
+    servers.push(metricsServer);
+    await listenForMetrics(metricsServer, worker.WORKER_METRICS_PORT, worker.WORKER_METRICS_HOST, workerLog);
     return {
       urls: {
         callbacks: `${origin(ingestServer)}${callbackPath}`,
@@ -180,12 +175,16 @@ async function listen(server: Server, variable: string, servers: Server[]): Prom
     const code = (error as NodeJS.ErrnoException).code;
     const port = (error as { port?: number }).port;
     if (code === 'EADDRINUSE') {
-      throw new Error(`${variable}: port ${port} is already in use; choose another`, { cause: error });
+      throw new PortInUseError(`${variable}: port ${port} is already in use; choose another`, {
+        cause: error,
+      });
     }
     throw error;
   }
   return server;
 }
+
+class PortInUseError extends Error {}
 
 function origin(server: Server): string {
   const { address, port } = server.address() as AddressInfo;

@@ -1,5 +1,15 @@
 import { isIP } from 'node:net';
-import { envSchema, logEnv, port, redisEnv } from '@recording-vault/config';
+import {
+  choice,
+  envExamplePlaceholder,
+  envSchema,
+  logEnv,
+  port,
+  redisEnv,
+  secret,
+  secretText,
+  shown,
+} from '@recording-vault/config';
 import { z } from 'zod';
 
 export const dashboardEnv = envSchema(
@@ -7,11 +17,14 @@ export const dashboardEnv = envSchema(
     ...logEnv,
     ...redisEnv,
     DASHBOARD_PORT: port(3001),
-    DASHBOARD_HOST: z.string().min(1).default('0.0.0.0'),
-    DASHBOARD_USER: z.string().min(1).optional(),
-    DASHBOARD_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    DASHBOARD_HOST: z.string().default('0.0.0.0'),
+    DASHBOARD_USER: z.string().optional(),
+    DASHBOARD_PASSWORD: secret(
+      secretText(12).optional(),
+      envExamplePlaceholder('DASHBOARD_PASSWORD', 'choose a password of your own'),
+    ),
     /** `off` runs the board without authentication, for a trusted network only; it says so in its log. */
-    DASHBOARD_AUTH: z.enum(['on', 'off']).default('on'),
+    DASHBOARD_AUTH: choice(['on', 'off'], 'on'),
     /**
      * Express `trust proxy` for a proxy in front of the board: its addresses and subnets (`loopback`,
      * `10.0.0.0/8`, …), or a hop count when every request comes through it; `false`, the default, trusts
@@ -30,7 +43,7 @@ export const dashboardEnv = envSchema(
             message:
               value === 'true'
                 ? 'true would let every client choose its own address: name the proxy (addresses or a hop count)'
-                : 'must be false, a hop count, or comma-separated addresses, subnets, loopback, linklocal, uniquelocal',
+                : `must be false, a hop count, or comma-separated addresses, subnets, loopback, linklocal, uniquelocal (got ${shown(value)})`,
           });
           return z.NEVER;
         }

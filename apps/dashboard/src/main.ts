@@ -25,7 +25,7 @@ if (auth === 'off') {
 // Fail-fast profile: while Redis is down the board's requests fail at once instead of queueing, and
 // /healthz says 503.
 const redis = producerConnection(redisConfig.url);
-logConnectionChanges(redis, logger);
+logConnectionChanges(redis, logger, 'answering 503 until it returns');
 
 const queues = Object.fromEntries(
   allQueueNames.map((name) => {

@@ -7,6 +7,7 @@ import {
   redisEnv,
   retryEnv,
   twilioEnv,
+  url,
 } from '@recording-vault/config';
 import { z } from 'zod';
 
@@ -17,14 +18,12 @@ export const ingestEnv = envSchema(
     ...retryEnv,
     ...twilioEnv,
     /** The public origin Twilio calls (scheme, host, optional port and path prefix), which signatures cover. */
-    PUBLIC_BASE_URL: z
-      .url({
-        protocol: /^https?$/,
-        error: 'is required: the public http(s) URL Twilio calls, e.g. https://vault.example.com',
-      })
-      .transform((url) => url.replace(/\/+$/, '')),
+    PUBLIC_BASE_URL: url(
+      ['https', 'http'],
+      'is required: the public http(s) URL Twilio calls, e.g. https://vault.example.com',
+    ).transform((text) => text.replace(/\/+$/, '')),
     INGEST_PORT: port(3000),
-    INGEST_HOST: z.string().min(1).default('0.0.0.0'),
+    INGEST_HOST: z.string().default('0.0.0.0'),
     /**
      * Express `trust proxy`: which proxies may set X-Forwarded-For (client addresses in logs). Signatures
      * never depend on it: they are checked against PUBLIC_BASE_URL.

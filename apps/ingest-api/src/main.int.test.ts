@@ -48,6 +48,49 @@ describe('ingest-api process', () => {
     ]) {
       expect(result.stderr).toContain(`${name}:`);
     }
+    expect(result.stderr).toContain('INGEST_PORT: must be a port number from 0 to 65535 (got 99999)');
+    expect(result.stderr).toContain('REDIS_URL: must start with redis:// or rediss:// (got http://nope)');
+  });
+
+  it('says once that Redis is unreachable, answers 503 meanwhile, and says when it is back', async () => {
+    const own = await startRedisServer();
+    const port = await freePort();
+    await own.stop();
+    const ingest = startIngest({
+      REDIS_URL: own.url,
+      TWILIO_ACCOUNT_SID: account,
+      TWILIO_AUTH_TOKEN: token,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      INGEST_PORT: String(port),
+      INGEST_HOST: '127.0.0.1',
+    });
+    const log = () =>
+      ingest
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: string; msg: string; req?: unknown })
+        // The request lines of this test's own probes aside.
+        .filter((line) => line.req === undefined);
+    const readyz = async () =>
+      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status ?? 0;
+    try {
+      await waitUntil(async () => (await readyz()) === 503 && log().some((l) => l.level === 'error'));
+      // ioredis retries every few hundred milliseconds meanwhile: none of it is worth another line.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const said = () => log().filter((line) => line.level !== 'info' || /redis/i.test(line.msg));
+      expect(said().map((line) => line.msg)).toEqual(['redis unreachable; answering 503 until it returns']);
+
+      await own.start();
+      await waitUntil(async () => (await readyz()) === 200);
+      expect(said().map((line) => line.msg)).toEqual([
+        'redis unreachable; answering 503 until it returns',
+        'redis connected',
+      ]);
+    } finally {
+      ingest.child.kill('SIGKILL');
+      await own.close();
+    }
   });
 
   it('on SIGTERM during a burst, exits 0 promptly and every 204 it gave has its job', async () => {
@@ -122,3 +165,11 @@ describe('ingest-api process', () => {
     await cleanup();
   });
 });
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -16,7 +16,7 @@ const redisConfig = redisSettings(env);
 const twilio = twilioSettings(env);
 
 const redis = producerConnection(redisConfig.url);
-logConnectionChanges(redis, logger, 'redis connection lost; answering 503 until it returns');
+logConnectionChanges(redis, logger, 'answering 503 until it returns');
 
 const queue = new Queue(QueueName.archive, { connection: redis, prefix: redisConfig.prefix });
 queue.on('error', () => {}); // surfaced through the connection's own error log and failed adds

@@ -2,11 +2,13 @@ import {
   booleanFlag,
   checkStorageEnv,
   checkTwilioEnv,
+  choice,
   type DeepReadonly,
   duration,
   envSchema,
   logEnv,
   metricsEnv,
+  nonNegativeInt,
   port,
   positiveInt,
   redisEnv,
@@ -24,32 +26,32 @@ export const workerEnv = envSchema(
     ...retryEnv,
     ...twilioEnv,
     ...storageEnv,
-    RECORDING_FORMAT: z.enum(['wav', 'mp3']).default('wav'),
+    RECORDING_FORMAT: choice(['wav', 'mp3'], 'wav'),
     DELETE_FROM_TWILIO: booleanFlag(true),
     /** Seconds to keep a recording at Twilio after it is archived; 0 deletes at once. */
-    PURGE_DELAY: z.coerce.number().int().nonnegative().default(0),
+    PURGE_DELAY: nonNegativeInt(0, 'seconds'),
     /** Recordings in flight in this process. */
     WORKER_CONCURRENCY: positiveInt(8),
     /** Recordings in flight across every worker process: Twilio's concurrency limit is per account. */
     TWILIO_MAX_CONCURRENCY: positiveInt(16),
     /** Archive jobs started per second across every worker (each makes up to three Twilio requests); 0 = no limit. */
-    ARCHIVE_RATE_LIMIT: z.coerce.number().int().nonnegative().default(0),
+    ARCHIVE_RATE_LIMIT: nonNegativeInt(0),
     /** On SIGTERM, how long active jobs may run on before they are cancelled and left for another worker. */
-    SHUTDOWN_GRACE_SECONDS: positiveInt(60),
+    SHUTDOWN_GRACE_SECONDS: positiveInt(60, 'seconds'),
     /** A killed worker's jobs are taken up by another within about 1.5 times this. */
-    JOB_LOCK_SECONDS: positiveInt(30),
+    JOB_LOCK_SECONDS: positiveInt(8, 'seconds'),
     /** The longest pause a Retry-After (or a storage outage) may impose on a queue. */
-    RETRY_AFTER_MAX_SECONDS: positiveInt(300),
+    RETRY_AFTER_MAX_SECONDS: positiveInt(300, 'seconds'),
     /** A media download must finish within this many seconds plus its size at DOWNLOAD_MIN_BYTES_PER_SECOND. */
-    DOWNLOAD_DEADLINE_BASE_SECONDS: positiveInt(60),
-    DOWNLOAD_MIN_BYTES_PER_SECOND: positiveInt(64 * 1024),
+    DOWNLOAD_DEADLINE_BASE_SECONDS: positiveInt(60, 'seconds'),
+    DOWNLOAD_MIN_BYTES_PER_SECOND: positiveInt(64 * 1024, 'bytes per second'),
     /** How often the reconciliation lists recent recordings at Twilio (e.g. 15m); 0 turns it off. */
     RECONCILE_EVERY: duration('15m'),
     /** How far back it lists (e.g. 48h). */
     RECONCILE_WINDOW: duration('48h'),
     ...metricsEnv,
     WORKER_METRICS_PORT: port(9464),
-    WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+    WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
   },
   checkTwilioEnv,
   checkStorageEnv,

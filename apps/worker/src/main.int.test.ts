@@ -18,6 +18,15 @@ function startWorkerProcess(env: Record<string, string>): AppProcess {
   return startAppProcess(main, [], { LOG_LEVEL: 'warn', ...env });
 }
 
+/** The worker's log so far, one object per line (pino writes JSON to stdout). */
+function logOf(worker: AppProcess): Array<{ level: string; msg: string; [key: string]: unknown }> {
+  return worker
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line));
+}
+
 async function rigEnv(rig: ArchiveRig): Promise<Record<string, string>> {
   if (!rig.s3) throw new Error('the process tests use the S3 driver');
   return {
@@ -40,8 +49,11 @@ async function rigEnv(rig: ArchiveRig): Promise<Record<string, string>> {
 describe('worker process', () => {
   let rig: ArchiveRig | undefined;
   let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   afterEach(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    for (const other of [child, ...children.splice(0)]) {
+      if (other && other.exitCode === null) other.kill('SIGKILL');
+    }
     await rig?.close();
     rig = undefined;
   });
@@ -64,6 +76,56 @@ describe('worker process', () => {
     ]) {
       expect(stderr).toContain(`${name}:`);
     }
+  });
+
+  it('with the same environment as another worker on this host, runs on with its metrics on a free port', async () => {
+    rig = await startArchiveRig({ driver: 's3' });
+    const env: Record<string, string> = { ...(await rigEnv(rig)), LOG_LEVEL: 'info' };
+    const first = startWorkerProcess(env);
+    const second = startWorkerProcess(env);
+    children.push(first.child, second.child);
+    const started = (worker: AppProcess) => logOf(worker).some((line) => line.msg === 'worker started');
+    await waitFor(() => started(first) && started(second), 'both workers to start');
+
+    // Whichever bound the port first keeps it; the other says once where its metrics went instead.
+    const moved = [first, second].flatMap((worker) =>
+      logOf(worker).filter((line) => String(line.msg).includes('WORKER_METRICS_PORT')),
+    );
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).toMatchObject({ level: 'warn', port: Number(env.WORKER_METRICS_PORT) });
+    expect(moved[0]?.msg).toContain(`WORKER_METRICS_PORT ${env.WORKER_METRICS_PORT} is in use`);
+    for (const port of [env.WORKER_METRICS_PORT, String(moved[0]?.instead)]) {
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    }
+
+    // Both run on, and the jobs are archived.
+    const recordings = [rig.addRecording({ duration: 3 }), rig.addRecording({ duration: 3 })];
+    for (const recording of recordings) await rig.enqueue(recording);
+    for (const recording of recordings) {
+      expect((await rig.settle(recording.sid)).returnvalue).toMatchObject({ outcome: 'archived' });
+    }
+    expect([first.child.exitCode, second.child.exitCode]).toEqual([null, null]);
+    expect(first.stderr() + second.stderr()).not.toContain('EADDRINUSE');
+  });
+
+  it('says once that Redis is unreachable at start, and once that it is back, then starts', async () => {
+    rig = await startArchiveRig({ driver: 's3' });
+    const env = { ...(await rigEnv(rig)), LOG_LEVEL: 'info', RECONCILE_EVERY: '0' };
+    await rig.redis.stop();
+    const worker = startWorkerProcess(env);
+    child = worker.child;
+    const lines = (text: string) => logOf(worker).filter((line) => String(line.msg).startsWith(text));
+    await waitFor(() => lines('redis unreachable').length > 0, 'the worker to find Redis unreachable');
+    // ioredis retries every half second or so, a few times in this while: none of it is worth a line.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const said = logOf(worker).filter((line) => line.level !== 'info' || /redis/i.test(line.msg));
+    expect(said.map((line) => line.msg)).toEqual(['redis unreachable; waiting for it']);
+
+    await rig.redis.start();
+    await waitFor(() => lines('worker started').length > 0, 'the worker to start');
+    expect(lines('redis')).toHaveLength(2);
+    expect(lines('redis connected')).toHaveLength(1);
+    expect(worker.child.exitCode).toBeNull();
   });
 
   it('killed with SIGKILL mid-upload, its job is finished by another worker, once', async () => {

@@ -1,12 +1,11 @@
-import { once } from 'node:events';
 import { loadConfigOrExit, redisSettings, storageSettings, twilioSettings } from '@recording-vault/config';
-import { workerConnection } from '@recording-vault/contract';
+import { logConnectionChanges, workerConnection } from '@recording-vault/contract';
 import { onStopSignal } from '@recording-vault/lifecycle';
 import { createLogger } from '@recording-vault/logger';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
 import { downloadDeadline, workerBehaviour, workerEnv } from './config.ts';
-import { createWorkerMetrics, serveMetrics } from './metrics.ts';
+import { createWorkerMetrics, listenForMetrics, serveMetrics } from './metrics.ts';
 import { waitForStorage } from './storage-readiness.ts';
 import { createTwilioAccounts } from './twilio-accounts.ts';
 import { createWorkers } from './workers.ts';
@@ -24,7 +23,9 @@ const store = createStore(storage);
 await waitForStorage(store, logger);
 
 const connection = workerConnection(redis.url);
-connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error; waiting for Redis'));
+logConnectionChanges(connection, logger, 'waiting for it');
+// Until Redis answers, the queues made below would log each reconnect attempt: the line above says it once.
+if (connection.status !== 'ready') await new Promise((resolve) => connection.once('ready', resolve));
 const media = createMediaDownloader({
   baseUrl: twilio.baseUrl,
   onResponse: observe,
@@ -44,8 +45,7 @@ metrics.queues.push(...Object.values(vault.queues));
 
 let stopping = false;
 const metricsServer = serveMetrics(metrics, () => !stopping, { token: env.METRICS_TOKEN });
-metricsServer.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST);
-await once(metricsServer, 'listening');
+await listenForMetrics(metricsServer, env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST, logger);
 logger.info(
   {
     storage: store.location,

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hasBearerToken } from '@recording-vault/lifecycle';
 import type { Queue } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -109,5 +110,38 @@ export function serveMetrics(
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+  });
+}
+
+/**
+ * Several workers on one host with the same environment all run: when WORKER_METRICS_PORT is taken (most
+ * likely by another worker), this one serves /metrics and /healthz on a free port and says which, once.
+ */
+export async function listenForMetrics(
+  server: Server,
+  port: number,
+  host: string,
+  log: { warn(details: object, message: string): void },
+): Promise<void> {
+  try {
+    await listen(server, port, host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw error;
+    await listen(server, 0, host);
+    const instead = (server.address() as AddressInfo).port;
+    log.warn(
+      { port, instead },
+      `WORKER_METRICS_PORT ${port} is in use (another worker on this host?): metrics and /healthz on port ${instead} instead`,
+    );
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
 }

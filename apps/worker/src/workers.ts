@@ -49,7 +49,7 @@ export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
   retryAfterMaxMs?: number;
   /**
    * How long a job stays locked to its worker without a heartbeat (renewed every half of it); a killed
-   * worker's jobs are taken up by another within about 1.5 times this. Default 30 s.
+   * worker's jobs are taken up by another within about 1.5 times this. Default 8 s.
    */
   lockDurationMs?: number;
   /** How often the reconciliation lists recent recordings at Twilio; 0 turns it off. Default 15 minutes. */
@@ -72,12 +72,17 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
   const { connection, prefix, logger, metrics } = deps;
   const policy = deps.retryPolicy ?? defaultRetryPolicy;
   const retryAfterMaxMs = deps.retryAfterMaxMs ?? 300_000;
-  const lockDurationMs = deps.lockDurationMs ?? 30_000;
+  const lockDurationMs = deps.lockDurationMs ?? 8_000;
   const queues = Object.fromEntries(
     jobKindNames.map((name) => [name, new Queue(jobCatalogue[name].queue, { connection, prefix })]),
   ) as Record<JobKindName, Queue>;
+  // While Redis is unreachable every reconnect attempt surfaces here too; the connection's own log says
+  // so once (main.ts), so only errors met with Redis up are worth a line.
+  const redisUp = () => connection.status === 'ready';
   for (const queue of Object.values(queues)) {
-    queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
+    queue.on('error', (error) => {
+      if (redisUp()) logger.warn({ err: error, queue: queue.name }, 'queue error');
+    });
   }
   const stats = vaultStats(connection, prefix);
   const listing = createRecordingListing({
@@ -299,7 +304,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
       }),
   );
   for (const worker of workers) {
-    worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+    worker.on('error', (error) => {
+      if (redisUp()) logger.error({ err: error, queue: worker.name }, 'worker error');
+    });
     // A job whose lock could not be renewed may already run elsewhere: stop this run of it (its downloads
     // are aborted through the processor's signal) rather than let two runs race.
     worker.on('lockRenewalFailed', (jobIds) => {

@@ -1,57 +1,48 @@
-import { readFileSync } from 'node:fs';
-import { AccountSid, ApiKeySid } from '@recording-vault/contract';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  apiKeySecret,
+  authTokenList,
+  placeholderAccounts,
+  readAccountsFile,
+  type TwilioAccountSettings,
+} from './accounts-file.ts';
+import { allZeroSid, allZeroToken, envExamplePlaceholder } from './placeholders.ts';
+import {
+  choice,
+  matching,
+  type PlaceholderRule,
+  positiveInt,
+  readableFromFile,
+  refusePlaceholder,
+  secret,
+  secretText,
+  sid,
+  url,
+  variableTags,
+} from './variables.ts';
 
 /**
  * Variables shared by several apps, as zod shapes to spread into each app's own schema, and the functions
  * that turn parsed variables into the typed settings the packages take. Names are a contract with operators.
  */
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
-export const booleanFlag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
-
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-
-export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-
-const durationUnits: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration such as `15m`, `48h`, `90s` or `0`, in milliseconds. */
-export const duration = (fallback: string) =>
-  z
-    .string()
-    .regex(/^(0|\d+(ms|s|m|h|d))$/, 'must be a duration such as 90s, 15m, 48h or 0')
-    .default(fallback)
-    .transform((text) => {
-      const [, amount, unit] = /^(\d+)([a-z]*)$/.exec(text) as RegExpExecArray;
-      return Number(amount) * (durationUnits[unit as string] ?? 0);
-    });
-
 /** Protects the `/metrics` endpoints of the ingest API and the worker. */
 export const metricsEnv = {
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset leaves it open. */
-  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
+  METRICS_TOKEN: secret(secretText(16, 'must be at least 16 characters when set').optional()),
 };
 
 export const logEnv = {
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 };
 
 export const redisEnv = {
-  REDIS_URL: z
-    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
-    .default('redis://127.0.0.1:6379'),
+  // A password may be part of the URL, hence REDIS_URL_FILE.
+  REDIS_URL: readableFromFile(url(['redis', 'rediss']).default('redis://127.0.0.1:6379')),
   // Braces are allowed so that a Redis Cluster deployment can use a hash tag such as {rv}.
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _, -, { and } only')
-    .default('rv'),
+  QUEUE_PREFIX: matching(/^[A-Za-z0-9_{}-]{1,64}$/, 'must be 1 to 64 letters, digits, _, -, { or }').default(
+    'rv',
+  ),
 };
 
 export interface RedisSettings {
@@ -63,27 +54,31 @@ export function redisSettings(env: { REDIS_URL: string; QUEUE_PREFIX: string }):
   return { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
 }
 
-const authTokens = z
-  .union([z.string(), z.array(z.string())])
-  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((token) => token.trim()))
-  .pipe(z.array(z.string().regex(/^[0-9a-f]{32}$/, 'each token must be 32 lowercase hex digits')).min(1));
-
 export const twilioEnv = {
-  TWILIO_ACCOUNT_SID: AccountSid.optional(),
+  TWILIO_ACCOUNT_SID: refusePlaceholder(
+    sid('AC').optional(),
+    allZeroSid('your account SID from the Twilio Console'),
+  ),
   // Several comma-separated tokens are accepted during an auth-token rotation; the first is used for API calls.
-  TWILIO_AUTH_TOKEN: authTokens.optional(),
-  TWILIO_API_KEY_SID: ApiKeySid.optional(),
-  TWILIO_API_KEY_SECRET: z.string().min(16, 'is too short for an API key secret').optional(),
+  TWILIO_AUTH_TOKEN: secret(authTokenList.optional(), allZeroToken),
+  TWILIO_API_KEY_SID: refusePlaceholder(
+    sid('SK').optional(),
+    allZeroSid("your API key's SID, or leave it empty"),
+  ),
+  TWILIO_API_KEY_SECRET: secret(apiKeySecret.optional()),
   /** More accounts (subaccounts or unrelated ones), from a JSON or YAML file. */
-  TWILIO_ACCOUNTS_FILE: z
-    .string()
-    .transform((path, ctx) => {
-      const result = readAccountsFile(path);
-      for (const problem of result.problems) ctx.addIssue({ code: 'custom', message: problem });
-      return result.accounts;
-    })
-    .optional(),
-  TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
+  TWILIO_ACCOUNTS_FILE: refusePlaceholder(
+    z
+      .string()
+      .transform((path, ctx) => {
+        const result = readAccountsFile(path);
+        for (const problem of result.problems) ctx.addIssue({ code: 'custom', message: problem });
+        return result.accounts;
+      })
+      .optional(),
+    placeholderAccounts,
+  ),
+  TWILIO_API_BASE_URL: url(['https', 'http']).default('https://api.twilio.com'),
 };
 
 type TwilioVars = {
@@ -125,13 +120,6 @@ export const checkTwilioEnv: EnvCheck = (env, ctx) => {
     need('TWILIO_API_KEY_SID', 'is required with TWILIO_API_KEY_SECRET');
 };
 
-export interface TwilioAccountSettings {
-  accountSid: string;
-  /** Every accepted token; the first signs API requests. */
-  authTokens: readonly string[];
-  apiKey?: { sid: string; secret: string };
-}
-
 export interface TwilioSettings {
   baseUrl: string;
   accounts: readonly TwilioAccountSettings[];
@@ -153,79 +141,15 @@ export function twilioSettings(env: TwilioVars): TwilioSettings {
   return { baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''), accounts };
 }
 
-/** The accounts file: a list of `{ accountSid, authToken, apiKeySid?, apiKeySecret? }`, JSON or YAML. */
-const AccountsFile = z
-  .array(
-    z
-      .object({
-        accountSid: AccountSid,
-        authToken: authTokens,
-        apiKeySid: ApiKeySid.optional(),
-        apiKeySecret: z.string().min(16, 'is too short for an API key secret').optional(),
-      })
-      .strict()
-      .refine((entry) => Boolean(entry.apiKeySid) === Boolean(entry.apiKeySecret), {
-        message: 'apiKeySid and apiKeySecret go together',
-      }),
-  )
-  .min(1, 'lists no account')
-  .refine((entries) => new Set(entries.map((e) => e.accountSid)).size === entries.length, {
-    message: 'lists an account twice',
-  });
-
-export function readAccountsFile(path: string): { accounts: TwilioAccountSettings[]; problems: string[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    return {
-      accounts: [],
-      problems: [`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`],
-    };
-  }
-  let data: unknown;
-  try {
-    // YAML is a superset of JSON: one parser reads both. Every value here is a string, and the failsafe
-    // schema keeps it one: an all-digit token would otherwise come back as a number.
-    data = parseYaml(text, { schema: 'failsafe' });
-  } catch (error) {
-    return {
-      accounts: [],
-      problems: [`${path} is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`],
-    };
-  }
-  const parsed = AccountsFile.safeParse(data);
-  if (!parsed.success) {
-    // Paths only, never values: the file holds secrets.
-    return {
-      accounts: [],
-      problems: parsed.error.issues.map(
-        (issue) =>
-          `${path}${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`,
-      ),
-    };
-  }
-  return {
-    accounts: parsed.data.map((entry) => ({
-      accountSid: entry.accountSid,
-      authTokens: entry.authToken,
-      ...(entry.apiKeySid && entry.apiKeySecret
-        ? { apiKey: { sid: entry.apiKeySid, secret: entry.apiKeySecret } }
-        : {}),
-    })),
-    problems: [],
-  };
-}
-
 /** How archive jobs are retried; set where jobs are added (ingest, backfill) and read by the worker. */
 export const retryEnv = {
   JOB_ATTEMPTS: positiveInt(10),
   /** Base of the exponential backoff (with jitter) between attempts, in milliseconds. */
-  JOB_BACKOFF_MS: positiveInt(5_000),
+  JOB_BACKOFF_MS: positiveInt(5_000, 'milliseconds'),
   /** The longest wait between two attempts, in milliseconds: the backoff doubles up to it. */
-  JOB_BACKOFF_MAX_MS: positiveInt(300_000),
+  JOB_BACKOFF_MAX_MS: positiveInt(300_000, 'milliseconds'),
   /** How long a completed job is kept, during which a duplicate callback for its recording is ignored. */
-  KEEP_COMPLETED_SECONDS: positiveInt(7 * 24 * 3600),
+  KEEP_COMPLETED_SECONDS: positiveInt(7 * 24 * 3600, 'seconds'),
 };
 
 export function retryPolicy(env: {
@@ -243,15 +167,18 @@ export function retryPolicy(env: {
 }
 
 export const storageEnv = {
-  S3_ENDPOINT: httpUrl.optional(),
-  S3_ACCESS_KEY: z.string().optional(),
-  S3_SECRET_KEY: z.string().optional(),
-  S3_BUCKET: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
-    .default('recordings'),
-  S3_REGION: z.string().min(1).default('us-east-1'),
-  STORAGE_DIR: z.string().min(1).default('./data/recordings'),
+  S3_ENDPOINT: url(['https', 'http']).optional(),
+  S3_ACCESS_KEY: secret(z.string().optional()),
+  S3_SECRET_KEY: secret(
+    z.string().optional(),
+    envExamplePlaceholder('S3_SECRET_KEY', 'choose a secret of your own'),
+  ),
+  S3_BUCKET: matching(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit',
+  ).default('recordings'),
+  S3_REGION: z.string().default('us-east-1'),
+  STORAGE_DIR: z.string().default('./data/recordings'),
 };
 
 type StorageVars = {
@@ -291,15 +218,53 @@ export function storageSettings(env: StorageVars): StorageSettings {
 
 export type EnvCheck = (env: Record<string, unknown>, ctx: z.RefinementCtx) => void;
 
+/** What `parseEnv` needs to know of a schema made by `envSchema`, besides the schema itself. */
+export interface EnvSpec {
+  /** Every variable of the schema. */
+  variables: readonly string[];
+  /** Variables that may come from `<NAME>_FILE`. */
+  readableFromFile: readonly string[];
+  /** Variables whose values are never shown. */
+  secrets: readonly string[];
+  /** The same schema without the placeholder checks: for the demo and the tests, on explicit request. */
+  allowingPlaceholders: z.ZodType;
+}
+
+const specs = new WeakMap<z.ZodType, EnvSpec>();
+
+export function envSpecOf(schema: z.ZodType): EnvSpec | undefined {
+  return specs.get(schema);
+}
+
 /**
- * An app's environment schema: its variables plus the checks that relate several of them. The checks run
- * even when some variable already failed, so that one start-up lists every problem there is.
+ * An app's environment schema: its variables plus the checks that relate several of them, and a refusal of
+ * the placeholders its variables declare. The checks run even when some variable already failed, so that
+ * one start-up lists every problem there is.
  */
 export function envSchema<Shape extends z.ZodRawShape>(shape: Shape, ...checks: EnvCheck[]) {
-  return z.object(shape).superRefine(
-    (env, ctx) => {
-      for (const check of checks) check(env as Record<string, unknown>, ctx);
-    },
-    { when: () => true },
+  const entries = Object.entries(shape).map(([name, schema]) => [name, variableTags(schema)] as const);
+  const placeholders = entries.flatMap(([name, tags]) =>
+    tags.placeholder ? [[name, tags.placeholder] as [string, PlaceholderRule]] : [],
   );
+  const refusePlaceholders: EnvCheck = (env, ctx) => {
+    for (const [name, isPlaceholder] of placeholders) {
+      const problem = env[name] === undefined ? undefined : isPlaceholder(env[name]);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  };
+  const build = (all: EnvCheck[]) =>
+    z.object(shape).superRefine(
+      (env, ctx) => {
+        for (const check of all) check(env as Record<string, unknown>, ctx);
+      },
+      { when: () => true },
+    );
+  const schema = build([...checks, refusePlaceholders]);
+  specs.set(schema, {
+    variables: entries.map(([name]) => name),
+    readableFromFile: entries.filter(([, tags]) => tags.readableFromFile).map(([name]) => name),
+    secrets: entries.filter(([, tags]) => tags.secret).map(([name]) => name),
+    allowingPlaceholders: build(checks),
+  });
+  return schema;
 }

@@ -1,2 +1,5 @@
+export * from './accounts-file.ts';
 export * from './env-schemas.ts';
 export * from './parse-env.ts';
+export * from './placeholders.ts';
+export * from './variables.ts';

@@ -36,21 +36,21 @@ export interface ConnectionLog {
 }
 
 /**
- * Logs when Redis connects and when the connection is lost. ioredis repeats the error on every reconnect
- * attempt: the change is logged, not each attempt.
+ * Logs what an operator needs to know of a Redis connection and nothing more: "redis unreachable" once when
+ * it cannot connect at start, "redis connection lost" once when it drops, "redis connected" when it is back.
+ * ioredis repeats the error on every reconnect attempt: the change is logged, not each attempt. `meanwhile`
+ * says what the app does until Redis answers, e.g. "answering 503 until it returns".
  */
-export function logConnectionChanges(
-  redis: Redis,
-  log: ConnectionLog,
-  lostMessage = 'redis connection lost',
-): void {
-  let up = false;
+export function logConnectionChanges(redis: Redis, log: ConnectionLog, meanwhile?: string): void {
+  let state: 'starting' | 'up' | 'down' = 'starting';
+  const suffix = meanwhile ? `; ${meanwhile}` : '';
   redis.on('ready', () => {
-    up = true;
-    log.info('redis connected');
+    if (state !== 'up') log.info('redis connected');
+    state = 'up';
   });
   redis.on('error', (error) => {
-    if (up) log.error({ err: error }, lostMessage);
-    up = false;
+    if (state === 'down') return;
+    log.error({ err: error }, `${state === 'up' ? 'redis connection lost' : 'redis unreachable'}${suffix}`);
+    state = 'down';
   });
 }
