@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +126,16 @@ describe('pnpm start (all-in-one)', () => {
       params: callbackParamsFor(recording),
     });
     expect(response.status).toBe(204);
+
+    // The ingest API here is the same server as apps/ingest-api's: a request Node's parser refuses is
+    // answered in JSON too.
+    const socket = connect(Number(env.INGEST_PORT), '127.0.0.1');
+    socket.end('POST /twilio/recording-status HTTP/1.1\r\nHost: x\r\nnot a header\r\n\r\n');
+    let raw = '';
+    for await (const chunk of socket) raw += chunk;
+    expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(raw).toContain('Content-Type: application/json');
+    expect(raw).toContain('{"error":"malformed request: bad request"}');
 
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(QueueName.archive, { connection, prefix });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { archiveJobId, QueueName } from '@recording-vault/contract';
 import {
@@ -50,6 +52,29 @@ describe('ingest-api process', () => {
     }
     expect(result.stderr).toContain('INGEST_PORT: must be a port number from 0 to 65535 (got 99999)');
     expect(result.stderr).toContain('REDIS_URL: must start with redis:// or rediss:// (got http://nope)');
+  });
+
+  it('stops with one line naming INGEST_PORT when the port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const ingest = startIngest({
+        REDIS_URL: redis.url,
+        TWILIO_ACCOUNT_SID: account,
+        TWILIO_AUTH_TOKEN: token,
+        PUBLIC_BASE_URL: publicBaseUrl,
+        INGEST_PORT: String(port),
+        INGEST_HOST: '127.0.0.1',
+      });
+      expect(await ingest.exited).toBe(1);
+      expect(ingest.stderr()).toContain(
+        `ingest-api: INGEST_PORT: port ${port} is already in use; choose another`,
+      );
+      expect(ingest.stderr()).not.toContain('    at ');
+    } finally {
+      taken.close();
+    }
   });
 
   it('says once that Redis is unreachable, answers 503 meanwhile, and says when it is back', async () => {

@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import { type DeepReadonly, redisSettings, storageSettings, twilioSettings } from '@recording-vault/config';
+import { logConnectionChanges, workerConnection } from '@recording-vault/contract';
+import { createLogger, type Logger } from '@recording-vault/logger';
+import { createStore } from '@recording-vault/storage';
+import { createMediaDownloader } from '@recording-vault/twilio';
+import { downloadDeadline, type WorkerEnv, workerBehaviour } from './config.ts';
+import { createWorkerMetrics, listenForMetrics, serveMetrics } from './metrics.ts';
+import { waitForStorage } from './storage-readiness.ts';
+import { createTwilioAccounts } from './twilio-accounts.ts';
+import { createWorkers } from './workers.ts';
+
+export interface WorkerHandle {
+  /** Prometheus metrics and /healthz (on WORKER_METRICS_PORT, or a free port when that one is taken). */
+  metricsServer: Server;
+  /** The folder or bucket recordings go to. */
+  storage: string;
+  /**
+   * No new jobs; active ones get SHUTDOWN_GRACE_SECONDS to finish, then are cancelled (another worker takes
+   * them up); then the downloads, the metrics server and Redis are closed. /healthz says 503 meanwhile.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * A worker from its configuration: storage waited for, a Redis connection that waits for Redis (workers
+ * never drop a job because Redis blinked), the Twilio accounts, one BullMQ Worker per kind of job, and the
+ * metrics server. Its own main and `pnpm start` both start it here.
+ */
+export async function startWorker(
+  env: DeepReadonly<WorkerEnv>,
+  logger: Logger = createLogger({ name: 'worker', level: env.LOG_LEVEL }),
+): Promise<WorkerHandle> {
+  const redis = redisSettings(env);
+  const twilio = twilioSettings(env);
+  const metrics = createWorkerMetrics();
+  const observe = (status: number | 'error', kind: 'rest' | 'media') =>
+    metrics.twilioResponses.inc({ kind, status: String(status) });
+  const store = createStore(storageSettings(env));
+  await waitForStorage(store, logger);
+
+  const connection = workerConnection(redis.url);
+  logConnectionChanges(connection, logger, 'waiting for it');
+  // Until Redis answers, the queues made below would log each reconnect attempt: the line above says it once.
+  if (connection.status !== 'ready') await new Promise((resolve) => connection.once('ready', resolve));
+  const media = createMediaDownloader({
+    baseUrl: twilio.baseUrl,
+    onResponse: observe,
+    deadline: downloadDeadline(env),
+  });
+  const vault = await createWorkers({
+    connection,
+    prefix: redis.prefix,
+    logger,
+    metrics,
+    accounts: createTwilioAccounts(twilio, observe),
+    media,
+    store,
+    ...workerBehaviour(env),
+  });
+  metrics.queues.push(...Object.values(vault.queues));
+
+  let stopping = false;
+  const metricsServer = serveMetrics(metrics, () => !stopping, { token: env.METRICS_TOKEN });
+  await listenForMetrics(metricsServer, env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST, logger);
+  logger.info(
+    {
+      storage: store.location,
+      format: env.RECORDING_FORMAT,
+      deleteFromTwilio: env.DELETE_FROM_TWILIO,
+      purgeDelaySeconds: env.PURGE_DELAY,
+      concurrency: env.WORKER_CONCURRENCY,
+      metrics: metricsServer.address(),
+    },
+    'worker started',
+  );
+
+  return {
+    metricsServer,
+    storage: store.location,
+    async close() {
+      stopping = true;
+      logger.info(
+        { graceSeconds: env.SHUTDOWN_GRACE_SECONDS },
+        'shutting down: no new jobs, finishing active ones',
+      );
+      await vault.close(env.SHUTDOWN_GRACE_SECONDS * 1000);
+      await media.close();
+      metricsServer.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
