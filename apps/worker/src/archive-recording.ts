@@ -79,8 +79,8 @@ export function createArchiver(deps: ArchiveDeps) {
     const account = deps.accounts.get(job.accountSid);
     if (!account) throw new ImpossibleJobError(`account ${job.accountSid} is not configured in this worker`);
 
-    // 1. Look it up.
-    const recording = await run.step('lookup', () => lookUp(account, job.recordingSid));
+    // 1. Look it up. The answer must be this recording's (see lookUp) before anything it says counts.
+    const recording = await run.step('lookup', () => lookUp(account, job));
     if (recording === 'gone') {
       const key = job.archiveKey ?? keyFromJob(job, settings.format);
       const copy = key ? await recordedCopy(key) : undefined;
@@ -96,14 +96,6 @@ export function createArchiver(deps: ArchiveDeps) {
     }
     if (recording.status !== 'completed')
       throw new ImpossibleJobError(`unexpected recording status ${recording.status}`);
-    // One recording, one identity: the key, the download and the delete all follow the job's SIDs, and a
-    // resource that carries others is not this recording.
-    if (recording.sid !== job.recordingSid || recording.account_sid !== job.accountSid) {
-      throw new TwilioApiError(
-        'bad-media',
-        `Twilio answered the lookup of ${job.recordingSid} (account ${job.accountSid}) with the resource of ${recording.sid} (account ${recording.account_sid}); nothing is stored or deleted`,
-      );
-    }
     const durationSeconds = Number(recording.duration);
     if (recording.duration === null || recording.duration === undefined || !(durationSeconds >= 0)) {
       throw new TwilioApiError(
@@ -210,14 +202,24 @@ export function createArchiver(deps: ArchiveDeps) {
   }
 }
 
-async function lookUp(account: TwilioAccount, recordingSid: string): Promise<RecordingResource | 'gone'> {
+async function lookUp(account: TwilioAccount, job: ArchiveJob): Promise<RecordingResource | 'gone'> {
+  let recording: RecordingResource;
   try {
-    const recording = await account.rest.fetchRecording(recordingSid);
-    return recording.status === 'deleted' ? 'gone' : recording;
+    recording = await account.rest.fetchRecording(job.recordingSid);
   } catch (error) {
     if (isTwilioNotFound(error)) return 'gone';
     throw error;
   }
+  // One recording, one identity: a resource that carries other SIDs is not this recording, whatever its
+  // status says (another recording's `deleted` must not pass for this one being gone). The key, the
+  // download and the delete all follow the job's SIDs.
+  if (recording.sid !== job.recordingSid || recording.account_sid !== job.accountSid) {
+    throw new TwilioApiError(
+      'bad-media',
+      `Twilio answered the lookup of ${job.recordingSid} (account ${job.accountSid}) with the resource of ${recording.sid} (account ${recording.account_sid}); nothing is stored or deleted`,
+    );
+  }
+  return recording.status === 'deleted' ? 'gone' : recording;
 }
 
 function keyFor(job: ArchiveJob, recording: RecordingResource, format: 'wav' | 'mp3'): string {

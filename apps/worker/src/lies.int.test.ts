@@ -111,6 +111,39 @@ describe('lying media answers', () => {
     },
   );
 
+  it("another recording's deleted resource, answered after the copy was stored, does not pass for this one being gone", async () => {
+    const other = rig.addRecording({ duration: 5 });
+    rig.emulator.deleteRecording(other.sid);
+    const recording = rig.addRecording({ duration: 5 });
+    // The first DELETE is refused with a pause, so that the retry's lookup can be made to lie.
+    rig.emulator.injectFault({
+      route: 'delete',
+      recordingSid: recording.sid,
+      kind: 'rateLimit',
+      retryAfterSeconds: 2,
+      times: 1,
+    });
+    await rig.enqueue(recording);
+    await waitFor(
+      () => requestsFor(rig, recording.sid).some((e) => e.route === 'delete' && e.status === 429),
+      'the refused DELETE',
+    );
+    rig.emulator.injectFault({
+      route: 'fetch',
+      recordingSid: recording.sid,
+      kind: 'wrongResource',
+      as: 'other-sid',
+      otherSid: other.sid,
+      times: 1,
+    });
+    const job = await rig.settle(recording.sid);
+    // Not "already archived" on the word of another recording's resource: looked up again, then deleted.
+    expect(job.returnvalue).toMatchObject({ outcome: 'archived', stored: 'earlier', twilio: 'deleted' });
+    expect(rig.emulator.isDeleted(recording.sid)).toBe(true);
+    const fetches = requestsFor(rig, recording.sid).filter((e) => e.route === 'fetch');
+    expect(fetches.map((e) => e.fault)).toContain('wrongResource');
+  });
+
   it('a body trickling in is cut at its deadline, then the recording is archived', async () => {
     const recording = rig.addRecording({ duration: 5 });
     rig.emulator.injectFault({

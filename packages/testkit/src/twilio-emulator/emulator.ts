@@ -244,7 +244,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     if (route.route === 'fetch') {
       const body =
         decision.terminal?.kind === 'wrongResource'
-          ? wrongResource(recording, decision.terminal.as)
+          ? wrongResource(recording, decision.terminal.as, decision.terminal.otherSid)
           : resource(recording);
       store.noteFetch(recording);
       return sendJson(res, entry, 200, body, { headers, fault: bodyFault });
@@ -294,12 +294,15 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
   const wrongResource = (
     recording: StoredRecording,
     as: 'other-sid' | 'other-account',
+    otherSid: string | undefined,
   ): RecordingResource => {
     const own = resource(recording);
     if (as === 'other-account') return { ...own, account_sid: makeSid('AC') };
-    const other = store
-      .sorted(recording.accountSid)
-      .find((candidate) => candidate.sid !== recording.sid && candidate.status === 'completed');
+    const other = otherSid
+      ? store.get(otherSid)
+      : store
+          .sorted(recording.accountSid)
+          .find((candidate) => candidate.sid !== recording.sid && candidate.status === 'completed');
     return other ? resource(other) : { ...own, sid: makeSid('RE') };
   };
 

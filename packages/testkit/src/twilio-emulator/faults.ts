@@ -36,10 +36,11 @@ export type FaultEffect =
   /** Answer media 200 with a body that is not the recording (see MediaLie). */
   | { kind: 'lie'; lie: MediaLie }
   /**
-   * Answer a fetch 200 with the resource of another recording of the account (`other-sid`), or with the
-   * recording's resource under another account SID (`other-account`).
+   * Answer a fetch 200 with the resource of another recording of the account (`other-sid`: `otherSid`'s,
+   * else the newest other completed one), or with the recording's resource under another account SID
+   * (`other-account`).
    */
-  | { kind: 'wrongResource'; as: 'other-sid' | 'other-account' };
+  | { kind: 'wrongResource'; as: 'other-sid' | 'other-account'; otherSid?: string };
 
 export type FaultSpec = FaultEffect & {
   route: FaultRoute | readonly FaultRoute[] | '*';
