@@ -3,10 +3,10 @@ import {
   type BackfillDayJob,
   daysBetween,
   defaultRetryPolicy,
-  producerConnection,
   QueueName,
-  vaultStats,
 } from '@recording-vault/contract';
+import { producerConnection } from '@recording-vault/redis';
+import { vaultStats } from '@recording-vault/stats';
 import { startRedisServer, startTwilioEmulator, testQueuePrefix } from '@recording-vault/testkit';
 import { createTwilioRestClient } from '@recording-vault/twilio';
 import { Queue } from 'bullmq';

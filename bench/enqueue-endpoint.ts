@@ -1,10 +1,5 @@
-import {
-  archiveJobId,
-  defaultRetryPolicy,
-  jobCatalogue,
-  producerConnection,
-  QueueName,
-} from '@recording-vault/contract';
+import { archiveJobId, defaultRetryPolicy, jobCatalogue, QueueName } from '@recording-vault/contract';
+import { producerConnection } from '@recording-vault/redis';
 import { Queue } from 'bullmq';
 import express from 'express';
 

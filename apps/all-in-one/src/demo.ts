@@ -4,8 +4,9 @@ import { access, mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { archiveJobId, producerConnection, QueueName } from '@recording-vault/contract';
+import { archiveJobId, QueueName } from '@recording-vault/contract';
 import { onStopSignal } from '@recording-vault/lifecycle';
+import { producerConnection } from '@recording-vault/redis';
 import {
   callbackParamsFor,
   demoRecordingInputs,

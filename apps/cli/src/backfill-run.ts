@@ -1,11 +1,5 @@
-import {
-  type AccountStats,
-  backfillDayEntries,
-  daysBetween,
-  QueueName,
-  type RetryPolicy,
-  vaultStats,
-} from '@recording-vault/contract';
+import { backfillDayEntries, daysBetween, QueueName, type RetryPolicy } from '@recording-vault/contract';
+import { type AccountStats, vaultStats } from '@recording-vault/stats';
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BackfillOptions } from './backfill-options.ts';

@@ -1,4 +1,4 @@
-import { producerConnection } from '@recording-vault/contract';
+import { producerConnection } from '@recording-vault/redis';
 import { TwilioApiError, type TwilioRestClient } from '@recording-vault/twilio';
 import type { Redis } from 'ioredis';
 import { CliError, withoutCredentials } from './cli-error.ts';

@@ -1,4 +1,5 @@
-import { QueueName, type ReconcileSummary, vaultStats } from '@recording-vault/contract';
+import { QueueName } from '@recording-vault/contract';
+import { type ReconcileSummary, vaultStats } from '@recording-vault/stats';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type FailureReason, groupByCause, groupReasons, readableReason } from './failure-reasons.ts';

@@ -6,12 +6,11 @@ import {
   allQueueNames,
   archiveJobId,
   type PurgeJob,
-  producerConnection,
   purgeJobId,
   QueueName,
-  workerConnection,
 } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
+import { producerConnection, workerConnection } from '@recording-vault/redis';
 import { makeSid, type RedisTestServer, startRedisServer, testQueuePrefix } from '@recording-vault/testkit';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';

@@ -1,13 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { type DeepReadonly, redisSettings } from '@recording-vault/config';
-import {
-  allQueueNames,
-  logConnectionChanges,
-  producerConnection,
-  type QueueName,
-} from '@recording-vault/contract';
+import { allQueueNames, type QueueName } from '@recording-vault/contract';
 import { closeHttpServer, listenOn } from '@recording-vault/lifecycle';
 import { createLogger, type Logger } from '@recording-vault/logger';
+import { logConnectionChanges, producerConnection } from '@recording-vault/redis';
 import { Queue } from 'bullmq';
 import { createDashboardApp } from './app.ts';
 import { type DashboardEnv, dashboardAuth } from './config.ts';

@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { archiveJobId, producerConnection, QueueName, workerConnection } from '@recording-vault/contract';
+import { archiveJobId, QueueName } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
+import { producerConnection, workerConnection } from '@recording-vault/redis';
 import {
   makeSid,
   type RedisTestServer,

@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type ArchiveJob, producerConnection, QueueName } from '@recording-vault/contract';
+import { type ArchiveJob, QueueName } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
+import { producerConnection } from '@recording-vault/redis';
 import {
   type HttpOutcome,
   type RedisTestServer,

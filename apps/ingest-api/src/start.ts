@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { type DeepReadonly, redisSettings, retryPolicy, twilioSettings } from '@recording-vault/config';
-import { logConnectionChanges, producerConnection, QueueName } from '@recording-vault/contract';
+import { QueueName } from '@recording-vault/contract';
 import { closeHttpServer, listenOn } from '@recording-vault/lifecycle';
 import { createLogger, type Logger } from '@recording-vault/logger';
+import { logConnectionChanges, producerConnection } from '@recording-vault/redis';
 import { Queue } from 'bullmq';
 import { callbackPath, createIngestApp } from './app.ts';
 

@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import {
-  type ArchiveJob,
-  archiveJobId,
-  jobCatalogue,
-  QueueName,
-  workerConnection,
-} from '@recording-vault/contract';
+import { type ArchiveJob, archiveJobId, jobCatalogue, QueueName } from '@recording-vault/contract';
+import { workerConnection } from '@recording-vault/redis';
 import { type ObjectStore, S3_STAGING_PREFIX, sidecarKey } from '@recording-vault/storage';
 import type { RecordingResource, RequestLogEntry } from '@recording-vault/testkit';
 import { Queue } from 'bullmq';

@@ -1,4 +1,5 @@
-import { archiveJobId, workerConnection } from '@recording-vault/contract';
+import { archiveJobId } from '@recording-vault/contract';
+import { workerConnection } from '@recording-vault/redis';
 import { sidecarKey } from '@recording-vault/storage';
 import type { MediaLie, RecordingResource, RequestLogEntry } from '@recording-vault/testkit';
 import type { Redis } from 'ioredis';

@@ -1,11 +1,6 @@
-import {
-  archiveJobId,
-  backfillDayEntries,
-  daysBetween,
-  QueueName,
-  vaultStats,
-  workerConnection,
-} from '@recording-vault/contract';
+import { archiveJobId, backfillDayEntries, daysBetween, QueueName } from '@recording-vault/contract';
+import { workerConnection } from '@recording-vault/redis';
+import { vaultStats } from '@recording-vault/stats';
 import type { RecordingResource } from '@recording-vault/testkit';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';

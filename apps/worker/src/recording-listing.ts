@@ -4,8 +4,8 @@ import {
   type RearmLog,
   type RetryPolicy,
   rearmFailedArchiveJobs,
-  type VaultStats,
 } from '@recording-vault/contract';
+import type { VaultStats } from '@recording-vault/stats';
 import type { RecordingSummary } from '@recording-vault/twilio';
 import type { Queue } from 'bullmq';
 import { ImpossibleJobError } from './failures.ts';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { type DeepReadonly, redisSettings, storageSettings, twilioSettings } from '@recording-vault/config';
-import { logConnectionChanges, workerConnection } from '@recording-vault/contract';
 import { createLogger, type Logger } from '@recording-vault/logger';
+import { logConnectionChanges, workerConnection } from '@recording-vault/redis';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader } from '@recording-vault/twilio';
 import { downloadDeadline, type WorkerEnv, workerBehaviour } from './config.ts';

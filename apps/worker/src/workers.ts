@@ -6,9 +6,9 @@ import {
   jobKindNames,
   purgeJobEntry,
   type RetryPolicy,
-  vaultStats,
 } from '@recording-vault/contract';
 import type { Logger } from '@recording-vault/logger';
+import { vaultStats } from '@recording-vault/stats';
 import { StorageError } from '@recording-vault/storage';
 import { TwilioApiError } from '@recording-vault/twilio';
 import {

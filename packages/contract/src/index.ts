@@ -4,6 +4,4 @@ export * from './job-options.ts';
 export * from './jobs.ts';
 export * from './queues.ts';
 export * from './rearm-failed.ts';
-export * from './redis-connections.ts';
 export * from './sids.ts';
-export * from './vault-stats.ts';

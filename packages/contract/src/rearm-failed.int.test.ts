@@ -1,3 +1,4 @@
+import { producerConnection, workerConnection } from '@recording-vault/redis';
 import { type RedisTestServer, startRedisServer, testQueuePrefix } from '@recording-vault/testkit';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -6,7 +7,6 @@ import { archiveJobEntry } from './job-catalogue.ts';
 import { archiveJobId } from './job-ids.ts';
 import { QueueName } from './queues.ts';
 import { rearmFailedArchiveJobs } from './rearm-failed.ts';
-import { producerConnection, workerConnection } from './redis-connections.ts';
 
 const account = `AC${'1'.repeat(32)}`;
 const sid = (n: number) => `RE${n.toString(16).padStart(32, '0')}`;

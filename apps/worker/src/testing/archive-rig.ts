@@ -3,14 +3,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type ArchiveJob,
-  archiveJobId,
-  jobCatalogue,
-  QueueName,
-  workerConnection,
-} from '@recording-vault/contract';
+import { type ArchiveJob, archiveJobId, jobCatalogue, QueueName } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
+import { workerConnection } from '@recording-vault/redis';
 import { createFolderStore, createS3Store, type ObjectStore, sidecarKey } from '@recording-vault/storage';
 import {
   type EmulatorAccount,
