@@ -1,19 +1,14 @@
 import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOn, type S3TestServer } from '@recording-vault/testkit';
+import {
+  classifyS3Request,
+  listenOn,
+  type S3OperationName,
+  type S3TestServer,
+} from '@recording-vault/testkit';
 
-export type S3Op =
-  | 'PutObject'
-  | 'CopyObject'
-  | 'GetObject'
-  | 'HeadObject'
-  | 'DeleteObject'
-  | 'CreateMultipartUpload'
-  | 'UploadPart'
-  | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload'
-  | 'ListParts'
-  | 'Bucket';
+/** The S3 operations the workers use, as the test kit's classifier names them. */
+export type S3Op = S3OperationName;
 
 export interface Digest {
   bytes: number;
@@ -118,8 +113,7 @@ export async function startS3Front(server: S3TestServer): Promise<S3Front> {
 
   const exchange = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://s3.front');
-    const { key } = objectOf(url.pathname);
-    const op = operationOf(req.method ?? '', key, url.searchParams, req.headers);
+    const { operation: op, key } = classifyS3Request(req.method ?? '', url, req.headers);
     await withKeyLock(key, async () => {
       const record: S3Exchange = {
         seq: exchanges.length + 1,
@@ -242,23 +236,4 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string | stri
   }
   if (headers['content-length'] !== undefined) out['content-length'] = headers['content-length'];
   return out;
-}
-
-function operationOf(
-  method: string,
-  key: string | undefined,
-  query: URLSearchParams,
-  headers: IncomingHttpHeaders,
-): S3Op {
-  if (key === undefined) return 'Bucket';
-  if (method === 'GET' && query.has('uploadId')) return 'ListParts';
-  if (method === 'GET') return 'GetObject';
-  if (method === 'HEAD') return 'HeadObject';
-  if (method === 'PUT' && query.has('uploadId')) return 'UploadPart';
-  if (method === 'PUT' && headers['x-amz-copy-source'] !== undefined) return 'CopyObject';
-  if (method === 'PUT') return 'PutObject';
-  if (method === 'POST' && query.has('uploads')) return 'CreateMultipartUpload';
-  if (method === 'POST' && query.has('uploadId')) return 'CompleteMultipartUpload';
-  if (method === 'DELETE' && query.has('uploadId')) return 'AbortMultipartUpload';
-  return 'DeleteObject';
 }

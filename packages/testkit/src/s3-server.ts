@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -171,21 +177,33 @@ interface ParsedRequest {
 
 function parseRequest(req: IncomingMessage): ParsedRequest {
   const url = new URL(req.url ?? '/', 'http://s3.test');
+  const { operation, bucket, key } = classifyS3Request(req.method ?? '', url, req.headers);
+  return { operation, bucket, key, query: url.searchParams };
+}
+
+/**
+ * What an S3 request is (path-style, as the minio client sends it): its operation, bucket and key. One
+ * classifier for every test double that looks at S3 traffic.
+ */
+export function classifyS3Request(
+  method: string,
+  url: URL,
+  headers: IncomingHttpHeaders,
+): { operation: S3OperationName; bucket: string | undefined; key: string | undefined } {
   const [bucketPart = '', ...keyParts] = url.pathname.slice(1).split('/');
   const bucket = bucketPart === '' ? undefined : decodeURIComponent(bucketPart);
   const keyPath = keyParts.join('/');
   const key = keyPath === '' ? undefined : decodeURIComponent(keyPath);
-  const query = url.searchParams;
-  return { operation: operationOf(req, bucket, key, query), bucket, key, query };
+  return { operation: operationOf(method, headers, bucket, key, url.searchParams), bucket, key };
 }
 
 function operationOf(
-  req: IncomingMessage,
+  method: string,
+  headers: IncomingHttpHeaders,
   bucket: string | undefined,
   key: string | undefined,
   query: URLSearchParams,
 ): S3OperationName {
-  const method = req.method ?? '';
   if (bucket === undefined) return method === 'GET' ? 'ListBuckets' : 'Other';
   if (key === undefined) {
     if (method === 'GET' && query.has('uploads')) return 'ListMultipartUploads';
@@ -201,7 +219,7 @@ function operationOf(
   if (method === 'GET') return 'GetObject';
   if (method === 'HEAD') return 'HeadObject';
   if (method === 'PUT' && query.has('uploadId')) return 'UploadPart';
-  if (method === 'PUT' && req.headers['x-amz-copy-source'] !== undefined) return 'CopyObject';
+  if (method === 'PUT' && headers['x-amz-copy-source'] !== undefined) return 'CopyObject';
   if (method === 'PUT' && query.size === 0) return 'PutObject';
   if (method === 'POST' && query.has('uploads')) return 'CreateMultipartUpload';
   if (method === 'POST' && query.has('uploadId')) return 'CompleteMultipartUpload';
