@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startAppProcess } from '@recording-vault/testkit';
 
 /** An exit the run did not cause: a crash, or a refusal to start. */
 export interface UnexpectedExit {
@@ -54,10 +55,7 @@ export function appProcess(options: AppProcessOptions): AppProcess {
 
   const spawnChild = (): void => {
     const log = openSync(options.logFile, 'a');
-    const next = spawn(process.execPath, ['--conditions=source', options.main], {
-      env: options.env,
-      stdio: ['ignore', log, log],
-    });
+    const next = startAppProcess(options.main, [], options.env, { output: log }).child;
     closeSync(log);
     child = next;
     starts++;

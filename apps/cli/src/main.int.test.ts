@@ -122,10 +122,7 @@ describe('vault', () => {
       LOG_LEVEL: 'warn',
       ...extra,
     };
-    return spawn(process.execPath, ['--conditions=source', workerMain], {
-      env: { PATH: process.env.PATH ?? '', ...workerEnv },
-      stdio: 'ignore',
-    });
+    return startAppProcess(workerMain, [], workerEnv, { output: 'ignore' }).child;
   }
 
   async function stop(worker: ChildProcess): Promise<void> {

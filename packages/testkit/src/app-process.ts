@@ -5,24 +5,40 @@ export interface AppProcess {
   child: ChildProcess;
   /** The exit code, once it has exited. */
   exited: Promise<number | null>;
-  /** What it has written so far. */
+  /** What it has written so far (empty unless its output is captured). */
   stdout(): string;
   stderr(): string;
 }
 
+export interface AppProcessOptions {
+  /** Where its stdout and stderr go: kept in memory (the default), a file descriptor for both, or nowhere. */
+  output?: 'capture' | 'ignore' | number;
+  /** Node's own options, before the script (e.g. `--max-semi-space-size=2`). */
+  nodeOptions?: readonly string[];
+  cwd?: string;
+}
+
 /**
  * Runs one of the project's entry points as its own Node process, from its TypeScript sources (the `source`
- * condition), with only PATH and `env` in its environment, its output captured.
+ * condition), with only PATH and `env` in its environment: the one way tests, the chaos run and the
+ * benchmarks start an app.
  */
 export function startAppProcess(
   script: string,
   args: readonly string[] = [],
   env: Record<string, string> = {},
+  options: AppProcessOptions = {},
 ): AppProcess {
-  const child = spawn(process.execPath, ['--conditions=source', script, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const output = options.output ?? 'capture';
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeOptions ?? []), '--conditions=source', script, ...args],
+    {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', output === 'capture' ? 'pipe' : output, output === 'capture' ? 'pipe' : output],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk) => {

@@ -1,22 +1,16 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { startAppProcess } from '../app-process.ts';
 
 const cli = fileURLToPath(new URL('../emulator-cli.ts', import.meta.url));
 
 describe('emulator CLI', () => {
   it('starts with the demo seed, prints its credentials as JSON, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--conditions=source', cli, '--port', '0', '--seed', 'demo'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const emulator = startAppProcess(cli, ['--port', '0', '--seed', 'demo']);
+    const { child } = emulator;
     try {
-      let output = '';
-      child.stdout.setEncoding('utf8');
-      while (!output.includes('\n')) {
-        const [chunk] = (await once(child.stdout, 'data')) as [string];
-        output += chunk;
-      }
+      await vi.waitUntil(() => emulator.stdout().includes('\n'), { timeout: 30_000, interval: 20 });
+      const output = emulator.stdout();
       const started = JSON.parse(output.slice(0, output.indexOf('\n'))) as {
         baseUrl: string;
         accountSid: string;
@@ -41,10 +35,8 @@ describe('emulator CLI', () => {
       const body = (await response.json()) as { recordings: { sid: string }[] };
       expect(body.recordings).toHaveLength(4);
 
-      const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      const [code] = (await exited) as [number | null];
-      expect(code).toBe(0);
+      expect(await emulator.exited).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
