@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { archiveJobEntry, archiveJobId, QueueName } from '@recording-vault/contr
 import {
   type EmulatorAccount,
   freePort,
+  startAppProcess,
   startRedisServer,
   startS3Server,
   startTwilioEmulator,
@@ -94,11 +95,13 @@ interface Cpu {
 
 function node(script: string, env: Record<string, string>, stdout: 'pipe' | number, stdin = false) {
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--conditions=source', script], {
+  const { child } = startAppProcess(script, [], env, {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    nodeOptions: profile,
+    stdin: stdin ? 'pipe' : 'ignore',
+    output: stdout === 'pipe' ? 'capture' : stdout,
     // A worker's log (a file descriptor) takes its stderr too, so a failed start shows why.
-    stdio: [stdin ? 'pipe' : 'ignore', stdout, stdout === 'pipe' ? 'inherit' : stdout],
+    stderr: stdout === 'pipe' ? 'inherit' : stdout,
   });
   children.add(child);
   child.once('exit', () => children.delete(child));

@@ -1,7 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, makeSid, startRedisServer, testQueuePrefix } from '@recording-vault/testkit';
+import {
+  freePort,
+  makeSid,
+  startAppProcess,
+  startRedisServer,
+  testQueuePrefix,
+} from '@recording-vault/testkit';
 import autocannon from 'autocannon';
 import twilio from 'twilio';
 import { machineLine, median, writeSection } from './report.ts';
@@ -22,11 +28,12 @@ const path = '/twilio/recording-status';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function startServer(script: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--conditions=source', script], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const { child } = startAppProcess(
+    script,
+    [],
+    { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...env },
+    { cwd: root, output: 'ignore', stderr: 'inherit' },
+  );
   const url = `http://127.0.0.1:${env.PORT ?? env.INGEST_PORT}${path}`;
   for (let i = 0; i < 200; i++) {
     const answer = await fetch(url, { method: 'OPTIONS' }).catch(() => undefined);

@@ -11,8 +11,15 @@ export interface AppProcess {
 }
 
 export interface AppProcessOptions {
-  /** Where its stdout and stderr go: kept in memory (the default), a file descriptor for both, or nowhere. */
-  output?: 'capture' | 'ignore' | number;
+  /**
+   * Where its stdout and stderr go: kept in memory and readable as streams (the default), this process's
+   * own, a file descriptor, or nowhere.
+   */
+  output?: 'capture' | 'ignore' | 'inherit' | number;
+  /** Where its stderr goes, when not with its stdout. */
+  stderr?: 'capture' | 'ignore' | 'inherit' | number;
+  /** `pipe` to write to its stdin (`child.stdin`); ignored by default. */
+  stdin?: 'ignore' | 'pipe';
   /** Node's own options, before the script (e.g. `--max-semi-space-size=2`). */
   nodeOptions?: readonly string[];
   cwd?: string;
@@ -29,13 +36,14 @@ export function startAppProcess(
   env: Record<string, string> = {},
   options: AppProcessOptions = {},
 ): AppProcess {
+  const stdio = (to: 'capture' | 'ignore' | 'inherit' | number) => (to === 'capture' ? 'pipe' : to);
   const output = options.output ?? 'capture';
   const child = spawn(
     process.execPath,
     [...(options.nodeOptions ?? []), '--conditions=source', script, ...args],
     {
       env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', output === 'capture' ? 'pipe' : output, output === 'capture' ? 'pipe' : output],
+      stdio: [options.stdin ?? 'ignore', stdio(output), stdio(options.stderr ?? output)],
       ...(options.cwd ? { cwd: options.cwd } : {}),
     },
   );
