@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { type BackfillOptions, parseBackfillOptions } from './backfill-options.ts';
 import { CliError } from './cli-error.ts';
-import { generalUsage, helpText, isCommandName, statusUsage } from './usage.ts';
+import { accountsUsage, generalUsage, helpText, isCommandName, statusUsage } from './usage.ts';
 
 export type CommandLine =
   | { command: 'help'; text: string }
   | { command: 'backfill'; options: BackfillOptions }
-  | { command: 'status'; json: boolean };
+  | { command: 'status'; json: boolean }
+  | { command: 'accounts'; json: boolean; check: boolean };
 
 const helpFlags = ['--help', '-h'];
 
@@ -28,10 +29,24 @@ export function parseCommandLine(argv: readonly string[], now = new Date()): Com
   if (!isCommandName(command)) throw new CliError(`unknown command ${command}\n${generalUsage}`, 2);
   if (args.some((arg) => helpFlags.includes(arg))) return { command: 'help', text: helpText(command) };
   if (command === 'backfill') return { command, options: parseBackfillOptions(args, now) };
+  if (command === 'accounts') {
+    const values = parseFlags(args, ['json', 'check'], accountsUsage);
+    return { command, json: values.json ?? false, check: values.check ?? false };
+  }
+  const values = parseFlags(args, ['json'], statusUsage);
+  return { command, json: values.json ?? false };
+}
+
+/** Boolean options only, nothing else on the line. */
+function parseFlags<Name extends string>(
+  args: readonly string[],
+  names: readonly Name[],
+  usage: string,
+): Partial<Record<Name, boolean>> {
+  const options = Object.fromEntries(names.map((name) => [name, { type: 'boolean' as const }]));
   try {
-    const { values } = parseArgs({ args: [...args], options: { json: { type: 'boolean' } }, strict: true });
-    return { command, json: values.json ?? false };
+    return parseArgs({ args: [...args], options, strict: true }).values as Partial<Record<Name, boolean>>;
   } catch (error) {
-    throw new CliError(`${(error as Error).message}; ${statusUsage}`, 2);
+    throw new CliError(`${(error as Error).message}; ${usage}`, 2);
   }
 }

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, type RecordingResource, startAppProcess, testQueuePrefix } from '@recording-vault/testkit';
 import { type ArchiveRig, keyOf, startArchiveRig } from '@recording-vault/worker/testing/archive-rig';
@@ -58,9 +61,6 @@ describe('vault', () => {
     rig = await startArchiveRig({ driver: 'folder', accounts: 2 });
     const [first, second] = rig.accounts;
     if (!first || !second) throw new Error('two accounts expected');
-    const { writeFile, mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const accountsFile = join(await mkdtemp(join(tmpdir(), 'rv-cli-')), 'accounts.json');
     await writeFile(
       accountsFile,
@@ -141,6 +141,8 @@ describe('vault', () => {
       [['backfill', '-h'], 'usage: vault backfill'],
       [['help', 'backfill'], 'usage: vault backfill'],
       [['status', '--help'], 'usage: vault status'],
+      [['accounts', '--help'], 'usage: vault accounts'],
+      [['help', 'accounts'], 'usage: vault accounts'],
     ];
     // No environment at all: not even REDIS_URL or a Twilio account.
     const results = await Promise.all(cases.map(([args]) => run(args, {})));
@@ -150,6 +152,7 @@ describe('vault', () => {
       expect(result.stdout).toMatch(new RegExp(`^${usage}`, 'm'));
       expect(result.stdout).toContain('exit codes:');
     }
+    expect(results[0]?.stdout).toContain('vault accounts [--check] [--json]');
   });
 
   it.each([
@@ -165,6 +168,7 @@ describe('vault', () => {
     [['backfill', '--to', '2025-05-02'], /--from is required/],
     [['backfill', '--from', 'today', '--to', 'today', '--sine', 'x'], /Unknown option '--sine'/],
     [['status', '--jsn'], /Unknown option '--jsn'/],
+    [['accounts', '--chek'], /Unknown option '--chek'/],
     [['rewind'], /unknown command rewind/],
     [[], /a command is required/],
   ])('%j is a usage error: one clear line, exit code 2, nothing enqueued', async (args, message) => {
@@ -198,6 +202,151 @@ describe('vault', () => {
       /^vault: Twilio refused the credentials of AC[0-9a-f]{32} \(HTTP 401\)\n$/,
     );
     expect(await enqueued()).toBe(0);
+  });
+
+  /** The environment with `entries` as the accounts file; the single account of TWILIO_ACCOUNT_SID stays. */
+  async function withAccountsFile(entries: object[], base = env): Promise<Record<string, string>> {
+    const file = join(await mkdtemp(join(tmpdir(), 'rv-cli-accounts-')), 'accounts.json');
+    await writeFile(file, JSON.stringify(entries));
+    return { ...base, TWILIO_ACCOUNTS_FILE: file };
+  }
+
+  /** Piped output: a line per account, its columns separated by tabs. */
+  const rowsOf = (stdout: string) =>
+    stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.split('\t'));
+
+  it('accounts lists each account with its region, API origin and kind of credential, never a secret', async () => {
+    const [first, second] = rig.accounts;
+    if (!first || !second) throw new Error('two accounts expected');
+    const keyed = {
+      accountSid: `AC${'7'.repeat(32)}`,
+      authToken: 'e'.repeat(32),
+      apiKeySid: `SK${'7'.repeat(32)}`,
+      apiKeySecret: 'the API key secret, not to be shown',
+      region: 'ie1',
+      edge: 'london',
+    };
+    // Without TWILIO_API_BASE_URL each account's origin comes from its region; listing calls nobody.
+    const { TWILIO_API_BASE_URL: _, ...regional } = env;
+    const listEnv = await withAccountsFile(
+      [{ accountSid: second.accountSid, authToken: second.authToken, region: 'au1' }, keyed],
+      regional,
+    );
+
+    const piped = await run(['accounts'], listEnv);
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
+    expect(rowsOf(piped.stdout)).toEqual([
+      [first.accountSid, 'us1', 'https://api.twilio.com', 'auth token'],
+      [second.accountSid, 'au1', 'https://api.sydney.au1.twilio.com', 'auth token'],
+      [keyed.accountSid, 'ie1', 'https://api.london.ie1.twilio.com', `API key ${keyed.apiKeySid}`],
+    ]);
+
+    const json = await run(['accounts', '--json'], listEnv);
+    expect(json.code).toBe(0);
+    expect(
+      json.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      {
+        sid: first.accountSid,
+        region: 'us1',
+        edge: null,
+        apiOrigin: 'https://api.twilio.com',
+        credential: 'auth-token',
+      },
+      {
+        sid: second.accountSid,
+        region: 'au1',
+        edge: null,
+        apiOrigin: 'https://api.sydney.au1.twilio.com',
+        credential: 'auth-token',
+      },
+      {
+        sid: keyed.accountSid,
+        region: 'ie1',
+        edge: 'london',
+        apiOrigin: 'https://api.london.ie1.twilio.com',
+        credential: 'api-key',
+        apiKeySid: keyed.apiKeySid,
+      },
+    ]);
+
+    const outputs = [piped.stdout, json.stdout];
+    if (canRunInTerminal) {
+      const onTerminal = await runInTerminal(['accounts'], listEnv);
+      expect(onTerminal.code).toBe(0);
+      const lines = onTerminal.stdout.replaceAll('\r', '').trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^ACCOUNT +REGION +API ORIGIN +CREDENTIAL$/);
+      // Aligned: every column starts where its header does.
+      const starts = (line: string) => [...line.matchAll(/(?<=^| {2})\S/g)].map((m) => m.index);
+      expect(lines.slice(1).map(starts)).toEqual(lines.slice(1).map(() => starts(lines[0] ?? '')));
+      outputs.push(onTerminal.stdout);
+    }
+    for (const secret of [first.authToken, second.authToken, keyed.authToken, keyed.apiKeySecret])
+      for (const output of outputs) expect(output).not.toContain(secret);
+  });
+
+  it('accounts --check signs in to each account at its own origin: ok, refused or unreachable', async () => {
+    const [first, second] = rig.accounts;
+    if (!first || !second) throw new Error('two accounts expected');
+    const secondEntry = {
+      accountSid: second.accountSid,
+      authToken: second.authToken,
+      region: 'ie1',
+      edge: 'dublin',
+      apiBaseUrl: rig.emulator.baseUrl,
+    };
+    const [good, refused, unreachable] = await Promise.all([
+      withAccountsFile([secondEntry]).then((e) => run(['accounts', '--check'], e)),
+      withAccountsFile([{ ...secondEntry, authToken: 'f'.repeat(32) }]).then((e) =>
+        run(['accounts', '--check'], e),
+      ),
+      freePort().then(async (port) =>
+        run(
+          ['accounts', '--check'],
+          await withAccountsFile([{ ...secondEntry, apiBaseUrl: `http://127.0.0.1:${port}` }]),
+        ),
+      ),
+    ]);
+
+    expect(good).toMatchObject({ code: 0, stderr: '' });
+    expect(rowsOf(good.stdout)).toEqual([
+      [first.accountSid, 'us1', rig.emulator.baseUrl, 'auth token', 'ok'],
+      [second.accountSid, 'ie1', rig.emulator.baseUrl, 'auth token', 'ok'],
+    ]);
+
+    expect(refused.code).toBe(1);
+    expect(rowsOf(refused.stdout).map((row) => [row[0], row.at(-1)])).toEqual([
+      [first.accountSid, 'ok'],
+      [second.accountSid, 'refused (HTTP 401, Twilio error 20003)'],
+    ]);
+    expect(refused.stderr).toBe(
+      `vault: 1 of 2 accounts failed the check: ${second.accountSid} refused (HTTP 401, Twilio error 20003)\n`,
+    );
+
+    expect(unreachable.code).toBe(1);
+    expect(rowsOf(unreachable.stdout).map((row) => [row[0], row.at(-1)])).toEqual([
+      [first.accountSid, 'ok'],
+      [second.accountSid, 'unreachable (ECONNREFUSED)'],
+    ]);
+    expect(unreachable.stderr).toContain(`${second.accountSid} unreachable (ECONNREFUSED)`);
+
+    const json = await run(
+      ['accounts', '--check', '--json'],
+      await withAccountsFile([{ ...secondEntry, authToken: 'f'.repeat(32) }]),
+    );
+    expect(json.code).toBe(1);
+    expect(
+      json.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).check),
+    ).toEqual([{ result: 'ok' }, { result: 'refused', status: 401, code: 20003 }]);
   });
 
   it('--dry-run reports what the seed holds and changes nothing', async () => {

@@ -6,7 +6,15 @@ import {
   retryPolicy,
   twilioSettings,
 } from '@recording-vault/config';
-import { createTwilioRestClient } from '@recording-vault/twilio';
+import {
+  type AccountCheck,
+  accountsJsonLines,
+  checkAccount,
+  checkText,
+  formatAccounts,
+  listing,
+  restClientFor,
+} from './accounts.ts';
 import { type BackfillOptions, selectAccounts } from './backfill-options.ts';
 import { startBackfill } from './backfill-run.ts';
 import { CliError } from './cli-error.ts';
@@ -30,7 +38,29 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = loadConfigOrExit(cliEnv, process.env, 'vault');
   if (line.command === 'status') return await status(env, line.json);
+  if (line.command === 'accounts') return await accounts(env, line.json, line.check);
   return await backfill(env, line.options);
+}
+
+async function accounts(env: Settings, json: boolean, check: boolean): Promise<number> {
+  const configured = twilioSettings(env).accounts;
+  const listed = configured.map(listing);
+  const checks: AccountCheck[] | undefined = check
+    ? await Promise.all(configured.map((account) => checkAccount(restClientFor(account))))
+    : undefined;
+  out.write(
+    `${json ? accountsJsonLines(listed, checks) : formatAccounts(listed, checks, out.isTTY === true)}\n`,
+  );
+  const failed = (checks ?? []).flatMap((c, i) =>
+    c.result === 'ok' ? [] : [`${listed[i]?.sid} ${checkText(c)}`],
+  );
+  if (failed.length > 0) {
+    process.stderr.write(
+      `vault: ${failed.length} of ${listed.length} accounts failed the check: ${failed.join('; ')}\n`,
+    );
+    return 1;
+  }
+  return 0;
 }
 
 async function status(env: Settings, json: boolean): Promise<number> {
@@ -50,15 +80,14 @@ async function backfill(env: Settings, options: BackfillOptions): Promise<number
   const redisConfig = redisSettings(env);
   const twilio = twilioSettings(env);
   const selected = selectAccounts(options.accounts, twilio.accounts);
-  const clients = selected.map((account) =>
-    createTwilioRestClient(
-      { accountSid: account.accountSid, authToken: account.authTokens[0] as string, apiKey: account.apiKey },
-      { baseUrl: twilio.baseUrl, timeoutMs: 15_000 },
-    ),
-  );
+  const targets = selected.map((account) => ({
+    client: restClientFor(account),
+    apiOrigin: account.apiOrigin,
+  }));
+  const clients = targets.map((t) => t.client);
 
   if (options.dryRun) {
-    await checkTwilio(clients, twilio.baseUrl);
+    await checkTwilio(targets);
     let total = { completed: 0, minutes: 0, bytes: 0, cost: 0 };
     for (const client of clients) {
       const report = await dryRun(client, options, env.RECORDING_FORMAT, options.pricePerMinute);
@@ -80,7 +109,7 @@ async function backfill(env: Settings, options: BackfillOptions): Promise<number
 
   const redis = await connectRedis(redisConfig.url);
   try {
-    await checkTwilio(clients, twilio.baseUrl);
+    await checkTwilio(targets);
     const run = await startBackfill(
       redis,
       redisConfig.prefix,

@@ -1,6 +1,7 @@
 import { producerConnection } from '@recording-vault/redis';
-import { TwilioApiError, type TwilioRestClient } from '@recording-vault/twilio';
+import type { TwilioRestClient } from '@recording-vault/twilio';
 import type { Redis } from 'ioredis';
+import { checkAccount } from './accounts.ts';
 import { CliError, withoutCredentials } from './cli-error.ts';
 
 /** A Redis connection that answered PING, or a one-line error naming the address. */
@@ -24,17 +25,18 @@ export async function connectRedis(url: string): Promise<Redis> {
 }
 
 /** Asks each account for one recording: wrong credentials or an unreachable API stop the command first. */
-export async function checkTwilio(clients: readonly TwilioRestClient[], baseUrl: string): Promise<void> {
-  for (const client of clients) {
-    try {
-      await client.listRecordingPages({ pageSize: 1 }).next();
-    } catch (error) {
-      if (error instanceof TwilioApiError && error.kind === 'unauthorized') {
-        throw new CliError(`Twilio refused the credentials of ${client.accountSid} (HTTP ${error.status})`);
-      }
-      const reason = error instanceof TwilioApiError ? error.message : String(error);
+export async function checkTwilio(
+  targets: ReadonlyArray<{ client: TwilioRestClient; apiOrigin: string }>,
+): Promise<void> {
+  const checks = await Promise.all(targets.map(({ client }) => checkAccount(client)));
+  for (const [i, check] of checks.entries()) {
+    const { client, apiOrigin } = targets[i] as { client: TwilioRestClient; apiOrigin: string };
+    if (check.result === 'refused') {
+      throw new CliError(`Twilio refused the credentials of ${client.accountSid} (HTTP ${check.status})`);
+    }
+    if (check.result !== 'ok') {
       throw new CliError(
-        `cannot reach Twilio at ${withoutCredentials(baseUrl)} for ${client.accountSid}: ${reason}`,
+        `cannot reach Twilio at ${withoutCredentials(apiOrigin)} for ${client.accountSid}: ${check.reason}`,
       );
     }
   }

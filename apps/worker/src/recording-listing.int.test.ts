@@ -212,8 +212,14 @@ describe('a listed recording whose archive job failed', () => {
   function listing() {
     return createRecordingListing({
       accounts: createTwilioAccounts({
-        baseUrl: rig.emulator.baseUrl,
-        accounts: [{ accountSid: rig.account.accountSid, authTokens: [rig.account.authToken] }],
+        accounts: [
+          {
+            accountSid: rig.account.accountSid,
+            authTokens: [rig.account.authToken],
+            region: 'us1',
+            apiOrigin: rig.emulator.baseUrl,
+          },
+        ],
       }),
       archiveQueue: rig.queue,
       retryPolicy: testRetryPolicy,

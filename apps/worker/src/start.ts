@@ -44,7 +44,6 @@ export async function startWorker(
   // Until Redis answers, the queues made below would log each reconnect attempt: the line above says it once.
   if (connection.status !== 'ready') await new Promise((resolve) => connection.once('ready', resolve));
   const media = createMediaDownloader({
-    baseUrl: twilio.baseUrl,
     onResponse: observe,
     deadline: downloadDeadline(env),
   });

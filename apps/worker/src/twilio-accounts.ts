@@ -11,7 +11,10 @@ export interface TwilioAccount {
   rest: TwilioRestClient;
 }
 
-/** One REST client per configured account, each with that account's own credentials. */
+/**
+ * One REST client per configured account, each with that account's own credentials and API origin (its
+ * region's host): an account's requests never go to another's host.
+ */
 export function createTwilioAccounts(
   settings: TwilioSettings,
   onResponse?: ResponseObserver,
@@ -22,9 +25,10 @@ export function createTwilioAccounts(
         accountSid: account.accountSid,
         authToken: account.authTokens[0] as string,
         apiKey: account.apiKey,
+        apiOrigin: account.apiOrigin,
       };
       const rest = createTwilioRestClient(credentials, {
-        baseUrl: settings.baseUrl,
+        baseUrl: account.apiOrigin,
         ...(onResponse ? { onResponse } : {}),
       });
       return [account.accountSid, { credentials, rest }];

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isAllZeroSid, isAllZeroToken } from './placeholders.ts';
 import { plainWords } from './plain-words.ts';
 import { readTextFile } from './text-file.ts';
+import { edgePattern, type TwilioRegion, twilioRegions } from './twilio-regions.ts';
 import { ordinal, type PlaceholderRule, secretText } from './variables.ts';
 
 export interface TwilioAccountSettings {
@@ -11,7 +12,19 @@ export interface TwilioAccountSettings {
   /** Every accepted token; the first signs API requests. */
   authTokens: readonly string[];
   apiKey?: { sid: string; secret: string };
+  /** Where the account's data lives; its credentials work there only. */
+  region: TwilioRegion;
+  /** The edge its API is reached through, when not the region's own. */
+  edge?: string;
+  /**
+   * The origin every Twilio request of this account goes to (REST, media, listings, deletes): its regional
+   * host, or an override (an emulator in tests and demos).
+   */
+  apiOrigin: string;
 }
+
+/** An account as the accounts file describes it, before its origin is resolved. */
+export type ListedAccount = Omit<TwilioAccountSettings, 'apiOrigin'> & { apiBaseUrl?: string };
 
 /**
  * Auth tokens: one, or several during a rotation (comma-separated in a variable, a list in the accounts
@@ -46,8 +59,21 @@ const AccountsFile = z
           authToken: authTokenList,
           apiKeySid: ApiKeySid.optional(),
           apiKeySecret: apiKeySecret.optional(),
+          region: z
+            .enum(twilioRegions, { error: `must be a Twilio region: ${twilioRegions.join(', ')}` })
+            .optional(),
+          edge: z
+            .string()
+            .regex(edgePattern, 'must be a Twilio edge name such as dublin or sydney')
+            .optional(),
+          apiBaseUrl: z
+            .url({ protocol: /^https?$/, error: 'must be an http(s) origin such as https://api.twilio.com' })
+            .optional(),
         },
-        { error: 'must be an account: accountSid, authToken and optionally apiKeySid and apiKeySecret' },
+        {
+          error:
+            'must be an account: accountSid, authToken and optionally apiKeySid and apiKeySecret, region, edge, apiBaseUrl',
+        },
       )
       .strict()
       .refine((entry) => Boolean(entry.apiKeySid) === Boolean(entry.apiKeySecret), {
@@ -60,7 +86,7 @@ const AccountsFile = z
     message: 'lists an account twice',
   });
 
-export function readAccountsFile(path: string): { accounts: TwilioAccountSettings[]; problems: string[] } {
+export function readAccountsFile(path: string): { accounts: ListedAccount[]; problems: string[] } {
   const read = readTextFile(path);
   if ('problem' in read) return { accounts: [], problems: [read.problem] };
   let data: unknown;
@@ -76,12 +102,18 @@ export function readAccountsFile(path: string): { accounts: TwilioAccountSetting
   }
   const parsed = AccountsFile.safeParse(data, { error: plainWords });
   if (!parsed.success) {
-    // Paths only, never values: the file holds secrets.
+    // Paths only, never values: the file holds secrets. An entry is also named by its account SID, when
+    // it has a well-formed one, so that a bad region or edge says whose it is.
+    const sidAt = (index: unknown): string => {
+      const entry = Array.isArray(data) && typeof index === 'number' ? (data[index] as unknown) : undefined;
+      const sid = (entry as { accountSid?: unknown } | undefined)?.accountSid;
+      return typeof sid === 'string' && AccountSid.safeParse(sid).success ? ` (account ${sid})` : '';
+    };
     return {
       accounts: [],
       problems: parsed.error.issues.map(
         (issue) =>
-          `${path}${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`,
+          `${path}${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}${sidAt(issue.path[0])}: ${issue.message}`,
       ),
     };
   }
@@ -92,6 +124,9 @@ export function readAccountsFile(path: string): { accounts: TwilioAccountSetting
       ...(entry.apiKeySid && entry.apiKeySecret
         ? { apiKey: { sid: entry.apiKeySid, secret: entry.apiKeySecret } }
         : {}),
+      region: entry.region ?? 'us1',
+      ...(entry.edge ? { edge: entry.edge } : {}),
+      ...(entry.apiBaseUrl ? { apiBaseUrl: entry.apiBaseUrl.replace(/\/+$/, '') } : {}),
     })),
     problems: [],
   };
@@ -101,7 +136,7 @@ export function readAccountsFile(path: string): { accounts: TwilioAccountSetting
 export const placeholderAccounts: PlaceholderRule = (value) => {
   if (!Array.isArray(value)) return undefined;
   const found: string[] = [];
-  (value as TwilioAccountSettings[]).forEach((account, index) => {
+  (value as ListedAccount[]).forEach((account, index) => {
     if (isAllZeroSid(account.accountSid)) found.push(`[${index}].accountSid`);
     if (account.authTokens.some(isAllZeroToken)) found.push(`[${index}].authToken`);
     if (account.apiKey && isAllZeroSid(account.apiKey.sid)) found.push(`[${index}].apiKeySid`);

@@ -28,7 +28,8 @@ describe('parseEnv', () => {
     const env = parseEnv(schema, { TWILIO_ACCOUNT_SID: account, TWILIO_AUTH_TOKEN: token });
     expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(env.QUEUE_PREFIX).toBe('rv');
-    expect(env.TWILIO_API_BASE_URL).toBe('https://api.twilio.com');
+    expect(env.TWILIO_API_BASE_URL).toBeUndefined();
+    expect(env.TWILIO_ACCOUNT_REGION).toBe('us1');
     expect(env.DELETE).toBe(true);
     expect(Object.isFrozen(env)).toBe(true);
     expect(Object.isFrozen(env.TWILIO_AUTH_TOKEN)).toBe(true);
@@ -74,8 +75,14 @@ describe('parseEnv', () => {
       S3_SECRET_KEY: 'vault-secret',
     });
     expect(twilioSettings(env)).toEqual({
-      baseUrl: 'http://127.0.0.1:4010',
-      accounts: [{ accountSid: account, authTokens: [token, second] }],
+      accounts: [
+        {
+          accountSid: account,
+          authTokens: [token, second],
+          region: 'us1',
+          apiOrigin: 'http://127.0.0.1:4010',
+        },
+      ],
     });
     expect(storageSettings(env)).toMatchObject({ driver: 's3', bucket: 'recordings', region: 'us-east-1' });
   });
@@ -103,11 +110,13 @@ describe('TWILIO_ACCOUNTS_FILE', () => {
       TWILIO_ACCOUNTS_FILE: path,
     });
     expect(twilioSettings(env).accounts).toEqual([
-      { accountSid: account, authTokens: [token] },
+      { accountSid: account, authTokens: [token], region: 'us1', apiOrigin: 'https://api.twilio.com' },
       {
         accountSid: sub,
         authTokens: ['1'.repeat(32), '2'.repeat(32)],
         apiKey: { sid: `SK${'3'.repeat(32)}`, secret: 'a-long-enough-secret' },
+        region: 'us1',
+        apiOrigin: 'https://api.twilio.com',
       },
     ]);
   });

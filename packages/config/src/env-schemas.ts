@@ -2,11 +2,13 @@ import { z } from 'zod';
 import {
   apiKeySecret,
   authTokenList,
+  type ListedAccount,
   placeholderAccounts,
   readAccountsFile,
   type TwilioAccountSettings,
 } from './accounts-file.ts';
 import { allZeroSid, allZeroToken, envExamplePlaceholder } from './placeholders.ts';
+import { edgePattern, regionalApiOrigin, type TwilioRegion, twilioRegions } from './twilio-regions.ts';
 import {
   choice,
   matching,
@@ -78,7 +80,16 @@ export const twilioEnv = {
       .optional(),
     placeholderAccounts,
   ),
-  TWILIO_API_BASE_URL: url(['https', 'http']).default('https://api.twilio.com'),
+  /** Where the single account's data lives (not TWILIO_REGION, which twilio-node reads by itself). */
+  TWILIO_ACCOUNT_REGION: z
+    .enum(twilioRegions, { error: `must be a Twilio region: ${twilioRegions.join(', ')}` })
+    .default('us1'),
+  TWILIO_ACCOUNT_EDGE: z
+    .string()
+    .regex(edgePattern, 'must be a Twilio edge name such as dublin or sydney')
+    .optional(),
+  /** Overrides every account's API origin (an emulator in tests and demos); unset, each uses its region's. */
+  TWILIO_API_BASE_URL: url(['https', 'http']).optional(),
 };
 
 type TwilioVars = {
@@ -86,8 +97,10 @@ type TwilioVars = {
   TWILIO_AUTH_TOKEN?: readonly string[] | undefined;
   TWILIO_API_KEY_SID?: string | undefined;
   TWILIO_API_KEY_SECRET?: string | undefined;
-  TWILIO_ACCOUNTS_FILE?: readonly TwilioAccountSettings[] | undefined;
-  TWILIO_API_BASE_URL: string;
+  TWILIO_ACCOUNTS_FILE?: readonly ListedAccount[] | undefined;
+  TWILIO_ACCOUNT_REGION: TwilioRegion;
+  TWILIO_ACCOUNT_EDGE?: string | undefined;
+  TWILIO_API_BASE_URL?: string | undefined;
 };
 
 /**
@@ -106,7 +119,7 @@ export const checkTwilioEnv: EnvCheck = (env, ctx) => {
       need('TWILIO_AUTH_TOKEN', 'is required with TWILIO_ACCOUNT_SID');
     if (env.TWILIO_AUTH_TOKEN && !env.TWILIO_ACCOUNT_SID)
       need('TWILIO_ACCOUNT_SID', 'is required with TWILIO_AUTH_TOKEN');
-    const listed = env.TWILIO_ACCOUNTS_FILE as readonly TwilioAccountSettings[];
+    const listed = env.TWILIO_ACCOUNTS_FILE as readonly ListedAccount[];
     if (Array.isArray(listed) && listed.some((account) => account.accountSid === env.TWILIO_ACCOUNT_SID)) {
       need(
         'TWILIO_ACCOUNTS_FILE',
@@ -121,24 +134,31 @@ export const checkTwilioEnv: EnvCheck = (env, ctx) => {
 };
 
 export interface TwilioSettings {
-  baseUrl: string;
+  /** Each with its resolved API origin: every Twilio request of an account goes there. */
   accounts: readonly TwilioAccountSettings[];
 }
 
 export function twilioSettings(env: TwilioVars): TwilioSettings {
-  const accounts: TwilioAccountSettings[] = [];
+  const override = env.TWILIO_API_BASE_URL?.replace(/\/+$/, '');
+  const listed: ListedAccount[] = [];
   if (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN) {
-    const account: TwilioAccountSettings = {
+    listed.push({
       accountSid: env.TWILIO_ACCOUNT_SID,
       authTokens: env.TWILIO_AUTH_TOKEN,
-    };
-    if (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET) {
-      account.apiKey = { sid: env.TWILIO_API_KEY_SID, secret: env.TWILIO_API_KEY_SECRET };
-    }
-    accounts.push(account);
+      region: env.TWILIO_ACCOUNT_REGION,
+      ...(env.TWILIO_ACCOUNT_EDGE ? { edge: env.TWILIO_ACCOUNT_EDGE } : {}),
+      ...(env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET
+        ? { apiKey: { sid: env.TWILIO_API_KEY_SID, secret: env.TWILIO_API_KEY_SECRET } }
+        : {}),
+    });
   }
-  accounts.push(...(env.TWILIO_ACCOUNTS_FILE ?? []));
-  return { baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''), accounts };
+  listed.push(...(env.TWILIO_ACCOUNTS_FILE ?? []));
+  return {
+    accounts: listed.map(({ apiBaseUrl, ...account }) => ({
+      ...account,
+      apiOrigin: apiBaseUrl ?? override ?? regionalApiOrigin(account.region, account.edge),
+    })),
+  };
 }
 
 /** How archive jobs are retried; set where jobs are added (ingest, backfill) and read by the worker. */

@@ -12,7 +12,8 @@ import type { MediaFormat } from './recording.ts';
 import type { ResponseObserver, TwilioAccountCredentials } from './rest-client.ts';
 
 export interface MediaDownloaderOptions {
-  baseUrl: string;
+  /** The API origin of accounts whose credentials carry none of their own. */
+  baseUrl?: string;
   /** Time allowed to open a connection. */
   connectTimeoutMs?: number;
   /** Time allowed for the response headers, and between two chunks of the body. */
@@ -55,7 +56,7 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
     headersTimeout: idle,
     bodyTimeout: idle,
   }).compose(interceptors.redirect({ maxRedirections: 5, stripHeadersOnRedirect: ['authorization'] }));
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const defaultOrigin = options.baseUrl?.replace(/\/+$/, '');
   const deadlineBaseMs = options.deadline?.baseMs ?? 60_000;
   const minBytesPerSecond = options.deadline?.minBytesPerSecond ?? 64 * 1024;
 
@@ -65,8 +66,11 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
       recordingSid: string,
       media: MediaRequest,
     ): Promise<MediaResponse> {
+      // The account's own origin: credentials are valid in their region only, and are sent to no other host.
+      const origin = account.apiOrigin?.replace(/\/+$/, '') ?? defaultOrigin;
+      if (!origin) throw new Error(`no API origin for account ${account.accountSid}`);
       const url = new URL(
-        `${baseUrl}/2010-04-01/Accounts/${account.accountSid}/Recordings/${recordingSid}.${media.format}`,
+        `${origin}/2010-04-01/Accounts/${account.accountSid}/Recordings/${recordingSid}.${media.format}`,
       );
       if (media.channels === 2) url.searchParams.set('RequestedChannels', '2');
       const what = `Twilio media ${recordingSid}.${media.format}`;

@@ -11,6 +11,8 @@ export interface TwilioAccountCredentials {
   /** Used for requests when no API key is given. */
   authToken: string;
   apiKey?: { sid: string; secret: string } | undefined;
+  /** The account's API origin (its region's host); media is fetched there too. */
+  apiOrigin?: string | undefined;
 }
 
 export interface TwilioRestOptions {

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TwilioAccountSettings } from '@recording-vault/config';
 import { type ArchiveJob, archiveJobId, jobCatalogue, QueueName } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
 import { workerConnection } from '@recording-vault/redis';
@@ -57,6 +58,8 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   wrapStore?: (store: ObjectStore) => ObjectStore;
   concurrency?: number;
+  /** More accounts the worker serves, each with its own origin (another emulator, say). */
+  extraAccounts?: TwilioAccountSettings[];
   /** The longest pause a Retry-After may impose (the worker's default when not given). */
   retryAfterMaxMs?: number;
   /** 0 (the default here) leaves the reconciliation off. */
@@ -128,11 +131,15 @@ export async function startArchiveRig(options: {
         logger: createLogger({ name: 'worker', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
         metrics: createWorkerMetrics(),
         accounts: createTwilioAccounts({
-          baseUrl: emulator.baseUrl,
-          accounts: [account, ...otherAccounts].map((a) => ({
-            accountSid: a.accountSid,
-            authTokens: [a.authToken],
-          })),
+          accounts: [
+            ...[account, ...otherAccounts].map((a) => ({
+              accountSid: a.accountSid,
+              authTokens: [a.authToken],
+              region: 'us1' as const,
+              apiOrigin: emulator.baseUrl,
+            })),
+            ...(workerOptions.extraAccounts ?? []),
+          ],
         }),
         media,
         store: workerOptions.wrapStore ? workerOptions.wrapStore(store) : store,

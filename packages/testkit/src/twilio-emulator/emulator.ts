@@ -189,6 +189,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     const entry = log.start({
       at: clock(),
       method,
+      host: req.headers.host ?? '',
       route: route.route,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
@@ -314,6 +315,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     const entry = log.start({
       at: clock(),
       method,
+      host: req.headers.host ?? '',
       route: 'signed-media',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),

@@ -9,6 +9,8 @@ export interface RequestLogEntry {
   /** Arrival time, epoch milliseconds. */
   at: number;
   method: string;
+  /** The Host header: which origin (regional host) the client called. */
+  host: string;
   route: LoggedRoute;
   path: string;
   query: Record<string, string>;
