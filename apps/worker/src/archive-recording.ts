@@ -11,16 +11,23 @@ import {
   isTwilioNotFound,
   type MediaDownloader,
   type MediaExpectation,
+  mediaSizeBounds,
   type RecordingResource,
+  type TranscriptionResource,
   TwilioApiError,
 } from '@recording-vault/twilio';
-import { ImpossibleJobError, RecordingNotReadyError } from './failures.ts';
+import { CopyMismatchError, ImpossibleJobError, RecordingNotReadyError } from './failures.ts';
 import type { TwilioAccount } from './twilio-accounts.ts';
 import { deleteAfterVerifying } from './verified-delete.ts';
 
 export interface ArchiveSettings {
   format: 'wav' | 'mp3';
   deleteFromTwilio: boolean;
+  /**
+   * When the recording is deleted at once, delete its transcriptions too (default: deleteFromTwilio). They are
+   * archived either way.
+   */
+  deleteTranscriptions?: boolean;
   /** 0 deletes at once; otherwise a purge job deletes after this delay. */
   purgeDelayMs: number;
 }
@@ -48,7 +55,10 @@ export interface ArchiveRun {
    */
   confirmOwnership(): Promise<void>;
   /** Times each step, for metrics. */
-  step<T>(name: 'lookup' | 'download' | 'sidecar' | 'verify-delete', work: () => Promise<T>): Promise<T>;
+  step<T>(
+    name: 'lookup' | 'download' | 'sidecar' | 'transcriptions' | 'verify-delete',
+    work: () => Promise<T>,
+  ): Promise<T>;
 }
 
 export type ArchiveResult =
@@ -60,6 +70,8 @@ export type ArchiveResult =
       /** Whether this run wrote the copy, or found it written by an earlier one. */
       stored: 'now' | 'earlier';
       twilio: 'deleted' | 'already-gone' | 'kept' | 'delete-scheduled';
+      /** Transcriptions archived to `<key>.transcriptions.json` before the delete (absent when none). */
+      transcriptions?: { archived: number; deleted: number };
     }
   | { outcome: 'already-archived'; key: string; bytes: number }
   | { outcome: 'skipped'; reason: string };
@@ -108,19 +120,25 @@ export function createArchiver(deps: ArchiveDeps) {
     if (job.archiveKey !== key) await run.rememberKey(key);
     const channels = recording.channels === 2 ? 2 : 1;
 
-    // 2. Skip what is done: a copy whose size and hash were recorded when it was written.
+    // 2. Skip what is done: a copy whose size and hash were recorded when it was written, and which fits the
+    // resource (its recording and channels, a size its duration allows; one stored before media was checked
+    // against the resource may not), else it is downloaded again over it.
+    const expect = {
+      format: settings.format,
+      channels,
+      durationSeconds,
+      encrypted: recording.encryption_details != null,
+    } as const;
     let copy = await recordedCopy(key);
+    if (copy && !fitsResource(copy, job, expect)) {
+      await run.note(`stored ${key} does not fit Twilio's resource (${copy.bytes} bytes): downloading again`);
+      copy = undefined;
+    }
     const stored = copy ? 'earlier' : 'now';
     if (copy) {
       await run.note(`already stored: ${key} (${copy.bytes} bytes, sha256 ${copy.sha256})`);
     } else {
       // 3. Download and store in one stream.
-      const expect = {
-        format: settings.format,
-        channels,
-        durationSeconds,
-        encrypted: recording.encryption_details != null,
-      } as const;
       copy = await run.step('download', () => downloadAndStore(account, job, key, expect, run));
       await run.note(`stored ${key}: ${copy.bytes} bytes, sha256 ${copy.sha256}`);
     }
@@ -136,9 +154,13 @@ export function createArchiver(deps: ArchiveDeps) {
         { accountSid: job.accountSid, recordingSid: job.recordingSid, ...target },
         settings.purgeDelayMs,
       );
+      // The purge job deletes the recording only; its transcriptions are neither archived nor deleted.
       await run.note(`delete at Twilio scheduled in ${settings.purgeDelayMs / 1000} s`);
       return { outcome: 'archived', ...target, stored, twilio: 'delete-scheduled' };
     }
+    // 6. Transcriptions: waited for (deleting the recording would fail one in progress), archived and read
+    // back, then deleted, all before the recording.
+    const transcriptions = await run.step('transcriptions', () => keepTranscriptions(account, job, key, run));
     const deleted = await run.step('verify-delete', () =>
       deleteAfterVerifying(store, account.rest, job.recordingSid, target, {
         signal: run.signal,
@@ -147,8 +169,88 @@ export function createArchiver(deps: ArchiveDeps) {
       }),
     );
     await run.note(`verified ${key} and deleted the recording at Twilio (${deleted})`);
-    return { outcome: 'archived', ...target, stored, twilio: deleted };
+    return {
+      outcome: 'archived',
+      ...target,
+      stored,
+      twilio: deleted,
+      ...(transcriptions ? { transcriptions } : {}),
+    };
   };
+
+  /**
+   * Every transcription of the recording, stored with its text in `<key>.transcriptions.json` and proved by
+   * reading it back, then deleted at Twilio (unless `deleteTranscriptions` is off). Throws RecordingNotReadyError
+   * while one is in progress. Transcriptions an earlier run archived and deleted stay in the file. Undefined
+   * when the recording has none: nothing is written.
+   */
+  async function keepTranscriptions(
+    account: TwilioAccount,
+    job: ArchiveJob,
+    key: string,
+    run: ArchiveRun,
+  ): Promise<{ archived: number; deleted: number } | undefined> {
+    let listed: TranscriptionResource[];
+    try {
+      listed = await account.rest.listTranscriptions(job.recordingSid);
+    } catch (error) {
+      // Gone since the lookup (another run's delete): nothing left to wait for; the delete says 'already-gone'.
+      if (isTwilioNotFound(error)) return undefined;
+      throw error;
+    }
+    const pending = listed.find((t) => t.status !== 'completed' && t.status !== 'failed');
+    if (pending) {
+      throw new RecordingNotReadyError(
+        `transcription-${pending.status}`,
+        `transcription ${pending.sid} is ${pending.status}; waiting before the delete`,
+      );
+    }
+    const fileKey = transcriptionsKey(key);
+    const earlier = await storedTranscriptions(fileKey);
+    if (listed.length === 0 && earlier === undefined) return undefined;
+
+    const bySid = new Map((earlier ?? []).map((t) => [t.sid, t]));
+    for (const transcription of listed) bySid.set(transcription.sid, transcription);
+    const all = [...bySid.values()];
+    let written: { bytes: number; sha256: string } | undefined;
+    if (JSON.stringify(all) !== JSON.stringify(earlier)) {
+      written = await store.putJson(fileKey, {
+        recordingSid: job.recordingSid,
+        accountSid: job.accountSid,
+        archivedAt: new Date().toISOString(),
+        transcriptions: all,
+      });
+    }
+    // The same rule as the recording's: nothing is deleted until the stored bytes, read back, match the record.
+    const recorded = written ?? (await store.stat(fileKey));
+    const actual = await store.hash(fileKey, run.signal ? { signal: run.signal } : {});
+    if (!recorded || actual.bytes !== recorded.bytes || actual.sha256 !== recorded.sha256) {
+      throw new CopyMismatchError(
+        `stored transcriptions ${fileKey} do not match what was written; the recording and its transcriptions are kept at Twilio`,
+      );
+    }
+    await run.note(`stored ${all.length} transcription(s) in ${fileKey} (sha256 ${actual.sha256})`);
+
+    let deleted = 0;
+    if (settings.deleteTranscriptions ?? settings.deleteFromTwilio) {
+      for (const transcription of listed) {
+        await run.confirmOwnership();
+        await account.rest.deleteTranscription(transcription.sid);
+        deleted++;
+      }
+      if (deleted > 0) await run.note(`deleted ${deleted} transcription(s) at Twilio`);
+    }
+    return { archived: all.length, deleted };
+  }
+
+  /** The transcriptions an earlier run stored for this recording; undefined when there is no such file. */
+  async function storedTranscriptions(fileKey: string): Promise<TranscriptionResource[] | undefined> {
+    if (!(await recordedCopy(fileKey))) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.get(fileKey)) chunks.push(chunk as Buffer);
+    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { transcriptions?: unknown };
+    return Array.isArray(parsed.transcriptions) ? (parsed.transcriptions as TranscriptionResource[]) : [];
+  }
 
   /**
    * The copy at `key` with the size and hash recorded when it was written; undefined when there is none. An
@@ -202,6 +304,19 @@ export function createArchiver(deps: ArchiveDeps) {
   }
 }
 
+/** Whether a recorded copy can be this recording: its SIDs and channels as stored, its size in bounds. */
+function fitsResource(copy: StoredObject, job: ArchiveJob, expect: MediaExpectation): boolean {
+  const { min, max } = mediaSizeBounds(expect);
+  const meta = copy.metadata;
+  return (
+    (meta['recording-sid'] ?? job.recordingSid) === job.recordingSid &&
+    (meta['account-sid'] ?? job.accountSid) === job.accountSid &&
+    (meta.channels ?? String(expect.channels)) === String(expect.channels) &&
+    copy.bytes >= min &&
+    copy.bytes <= max
+  );
+}
+
 async function lookUp(account: TwilioAccount, job: ArchiveJob): Promise<RecordingResource | 'gone'> {
   let recording: RecordingResource;
   try {
@@ -251,6 +366,11 @@ function keyFromJob(job: ArchiveJob, format: 'wav' | 'mp3'): string | undefined 
     startTime: new Date(startTime),
     format,
   });
+}
+
+/** Where a recording's transcriptions are kept, beside its copy and sidecar. */
+export function transcriptionsKey(key: string): string {
+  return `${key}.transcriptions.json`;
 }
 
 function sidecar(job: ArchiveJob, recording: RecordingResource, copy: StoredObject, channels: 1 | 2) {

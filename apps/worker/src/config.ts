@@ -28,6 +28,8 @@ export const workerEnv = envSchema(
     ...storageEnv,
     RECORDING_FORMAT: choice(['wav', 'mp3'], 'wav'),
     DELETE_FROM_TWILIO: booleanFlag(true),
+    /** Delete a recording's transcriptions at Twilio once archived (default: as DELETE_FROM_TWILIO). */
+    DELETE_TRANSCRIPTIONS: booleanFlag(true).unwrap().optional(),
     /** Seconds to keep a recording at Twilio after it is archived; 0 deletes at once. */
     PURGE_DELAY: nonNegativeInt(0, 'seconds'),
     /** Recordings in flight in this process. */
@@ -65,6 +67,7 @@ export function workerBehaviour(env: DeepReadonly<WorkerEnv>) {
     settings: {
       format: env.RECORDING_FORMAT,
       deleteFromTwilio: env.DELETE_FROM_TWILIO,
+      deleteTranscriptions: env.DELETE_TRANSCRIPTIONS ?? env.DELETE_FROM_TWILIO,
       purgeDelayMs: env.PURGE_DELAY * 1000,
     },
     concurrency: env.WORKER_CONCURRENCY,

@@ -10,12 +10,15 @@ export class ImpossibleJobError extends Error {
   }
 }
 
-/** Twilio has not finished the recording yet: look again later, without using up an attempt. */
+/**
+ * Twilio has not finished the recording yet, or a transcription of it (deleting a recording whose
+ * transcription is in progress makes the transcription fail): look again later, without using up an attempt.
+ */
 export class RecordingNotReadyError extends Error {
   readonly status: string;
 
-  constructor(status: string) {
-    super(`recording is ${status} at Twilio; trying again later`);
+  constructor(status: string, message = `recording is ${status} at Twilio; trying again later`) {
+    super(message);
     this.name = 'RecordingNotReadyError';
     this.status = status;
   }

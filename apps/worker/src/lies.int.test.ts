@@ -145,6 +145,21 @@ describe('lying media answers', () => {
     expect(fetches.map((e) => e.fault)).toContain('wrongResource');
   });
 
+  it('a recorded copy that cannot be this recording (an error page stored by an older vault) is not trusted', async () => {
+    const recording = rig.addRecording({ duration: 10 });
+    // What a vault that did not check media against the resource could have stored and recorded.
+    await rig.store.putBuffer(keyOf(recording), Buffer.from('<html><body>502 Bad Gateway</body></html>'), {
+      contentType: 'audio/x-wav',
+      metadata: { 'recording-sid': recording.sid, 'account-sid': recording.account_sid, channels: '1' },
+    });
+    await rig.enqueue(recording);
+    const job = await rig.settle(recording.sid);
+    expect(job.returnvalue).toMatchObject({ outcome: 'archived', stored: 'now', twilio: 'deleted' });
+    expect(await rig.store.hash(keyOf(recording))).toEqual(await rig.emulator.expectedMedia(recording.sid));
+    const logs = (await rig.queue.getJobLogs(archiveJobId(recording.sid))).logs.join('\n');
+    expect(logs).toContain("does not fit Twilio's resource");
+  });
+
   it('a body trickling in is cut at its deadline, then the recording is archived', async () => {
     const recording = rig.addRecording({ duration: 5 });
     rig.emulator.injectFault({

@@ -63,7 +63,9 @@ describe('an account per region', () => {
       // Every request this host saw was its own account's, authenticated, to its own host name.
       expect(requests.every((r) => r.accountSid === accountSid && r.host === host)).toBe(true);
       expect(requests.every((r) => r.auth !== 'none' && r.status !== 401)).toBe(true);
-      expect(new Set(requests.map((r) => r.route))).toEqual(new Set(['list', 'fetch', 'media', 'delete']));
+      expect(new Set(requests.map((r) => r.route))).toEqual(
+        new Set(['list', 'fetch', 'media', 'transcriptions', 'delete']),
+      );
     }
     // Both channels of the dual-channel recording came from its own host.
     expect(

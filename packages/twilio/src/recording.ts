@@ -20,6 +20,23 @@ export const RecordingResource = z.looseObject({
 });
 export type RecordingResource = z.infer<typeof RecordingResource>;
 
+/**
+ * A Transcription resource (`<Record transcribe="true">`). Only what the vault relies on is checked; the rest
+ * passes through, because the archive keeps everything Twilio said.
+ */
+export const TranscriptionResource = z.looseObject({
+  sid: z.string(),
+  status: z.string(),
+  recording_sid: z.string().nullable().optional(),
+  transcription_text: z.string().nullable().optional(),
+});
+export type TranscriptionResource = z.infer<typeof TranscriptionResource>;
+
+export const TranscriptionPage = z.looseObject({
+  transcriptions: z.array(TranscriptionResource),
+  next_page_uri: z.string().nullable().optional(),
+});
+
 /** What a listing yields per recording: enough to decide whether to archive it. */
 export interface RecordingSummary {
   sid: string;

@@ -2,7 +2,12 @@ import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type TwilioResponseModule from 'twilio/lib/http/response.js';
 import { errorFromResponse, errorFromTransport } from './errors.ts';
-import { RecordingResource, type RecordingSummary } from './recording.ts';
+import {
+  RecordingResource,
+  type RecordingSummary,
+  TranscriptionPage,
+  type TranscriptionResource,
+} from './recording.ts';
 
 type TwilioResponse<T> = TwilioResponseModule.default<T>;
 
@@ -86,7 +91,7 @@ class TypedErrorsRequestClient extends twilio.RequestClient {
 
 export type TwilioRestClient = ReturnType<typeof createTwilioRestClient>;
 
-/** REST calls for one account through the twilio SDK: fetch, list and delete recordings. */
+/** REST calls for one account through the twilio SDK: fetch, list and delete recordings and their transcriptions. */
 export function createTwilioRestClient(account: TwilioAccountCredentials, options: TwilioRestOptions) {
   const timeout = options.timeoutMs ?? 30_000;
   const [username, password] = account.apiKey
@@ -122,6 +127,37 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
     async deleteRecording(recordingSid: string): Promise<'deleted' | 'already-gone'> {
       try {
         await recordings(recordingSid).remove();
+        return 'deleted';
+      } catch (error) {
+        if ((error as { kind?: unknown }).kind === 'not-found') return 'already-gone';
+        throw error;
+      }
+    },
+
+    /**
+     * Every transcription of the recording (`<Record transcribe="true">`), as Twilio returned them, following
+     * `next_page_uri` (a recording has a handful at most). None for a recording made without transcription.
+     */
+    async listTranscriptions(recordingSid: string): Promise<TranscriptionResource[]> {
+      const all: TranscriptionResource[] = [];
+      let uri: string | undefined =
+        `Accounts/${account.accountSid}/Recordings/${recordingSid}/Transcriptions.json`;
+      let params: Record<string, string> = { PageSize: '1000' };
+      while (uri) {
+        const page = TranscriptionPage.parse(await client.api.v2010.fetch({ method: 'get', uri, params }));
+        all.push(...page.transcriptions);
+        const next = page.next_page_uri ? new URL(page.next_page_uri, baseUrl) : undefined;
+        // Twilio's next_page_uri is absolute from the host; the SDK wants it from the API version.
+        uri = next?.pathname.replace(/^\/2010-04-01\//, '');
+        params = next ? Object.fromEntries(next.searchParams) : {};
+      }
+      return all;
+    },
+
+    /** Deletes a transcription at Twilio. One that is already gone (404 / 20404) counts as deleted. */
+    async deleteTranscription(transcriptionSid: string): Promise<'deleted' | 'already-gone'> {
+      try {
+        await client.api.v2010.accounts(account.accountSid).transcriptions(transcriptionSid).remove();
         return 'deleted';
       } catch (error) {
         if ((error as { kind?: unknown }).kind === 'not-found') return 'already-gone';

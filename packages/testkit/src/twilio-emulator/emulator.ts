@@ -42,6 +42,11 @@ import { seededRandom } from './seeded-random.ts';
 import { makeSid } from './sid.ts';
 import { type SignedMediaGrant, signMediaUrl, verifySignedMediaUrl } from './signed-media-url.ts';
 import {
+  type TranscriptionResource,
+  toTranscriptionResource,
+  transcriptionListPage,
+} from './transcription-resource.ts';
+import {
   authenticationError,
   invalidParameterError,
   methodNotAllowedError,
@@ -98,6 +103,11 @@ export interface TwilioEmulator {
   deleteRecording(sid: string): boolean;
   /** Moves a `processing` recording to `completed` now. */
   completeRecording(sid: string): void;
+  /** A recording's transcriptions as the API shows them, deleted ones included (see `isTranscriptionDeleted`). */
+  transcriptions(recordingSid: string): TranscriptionResource[];
+  isTranscriptionDeleted(sid: string): boolean;
+  /** Moves an `in-progress` transcription to `completed` now. */
+  completeTranscription(sid: string): void;
   counts(accountSid?: string): RecordingCounts;
   /** URL of the media on the API origin (what `media_url` says, plus the extension and channels). */
   mediaUrl(sid: string, options?: MediaRequestOptions): string;
@@ -184,7 +194,20 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     const matched = matchApiRoute(url.pathname);
     // Fetch and delete share a path; the method tells them apart.
     const route: ApiRoute =
-      matched.route === 'fetch' && method === 'DELETE' ? { ...matched, route: 'delete' } : matched;
+      matched.route === 'fetch' && method === 'DELETE'
+        ? { ...matched, route: 'delete' }
+        : matched.route === 'transcription' && method === 'DELETE'
+          ? { ...matched, route: 'delete-transcription' }
+          : matched;
+    const foundTranscription = route.transcriptionSid
+      ? store.transcription(route.transcriptionSid)
+      : undefined;
+    const transcription =
+      foundTranscription && foundTranscription.accountSid === route.accountSid
+        ? foundTranscription
+        : undefined;
+    // A transcription's requests are logged (and targeted by faults) under its recording too.
+    const recordingSid = route.recordingSid ?? transcription?.recordingSid ?? null;
     const auth = authenticate(req.headers.authorization, store);
     const entry = log.start({
       at: clock(),
@@ -194,7 +217,8 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       accountSid: route.accountSid,
-      recordingSid: route.recordingSid,
+      recordingSid,
+      ...(route.transcriptionSid ? { transcriptionSid: route.transcriptionSid } : {}),
       auth: auth.kind,
     });
     const headers = { 'Twilio-Request-Id': makeSid('RQ') };
@@ -209,7 +233,11 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
       return sendError(404, notFoundError(url.pathname));
 
     const allowed =
-      route.route === 'delete' ? ['DELETE'] : route.route === 'media' ? ['GET', 'HEAD'] : ['GET'];
+      route.route === 'delete' || route.route === 'delete-transcription'
+        ? ['DELETE']
+        : route.route === 'media'
+          ? ['GET', 'HEAD']
+          : ['GET'];
     if (!allowed.includes(method)) return sendError(405, methodNotAllowedError(method));
 
     const faultRoute: FaultRoute = route.route;
@@ -218,7 +246,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     const redirects = faultRoute === 'media' && (recording?.signedMedia ?? options.signedMedia ?? false);
     // A redirect has no body to cut: body faults for `media` then wait for the signed-media request.
     const decision = faults.decide(
-      (spec) => faultTargets(spec, faultRoute, route.recordingSid) && !(redirects && isMediaFault(spec)),
+      (spec) => faultTargets(spec, faultRoute, recordingSid) && !(redirects && isMediaFault(spec)),
     );
     await applyDecision(decision, entry);
     if (await answeredByFault(decision, sendError)) return;
@@ -238,9 +266,34 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
       return sendJson(res, entry, 200, page, { headers, fault: bodyFault });
     }
 
+    if (route.route === 'transcription' || route.route === 'delete-transcription') {
+      if (!transcription || transcription.deletedAt !== null)
+        return sendError(404, notFoundError(url.pathname));
+      if (route.route === 'transcription') {
+        return sendJson(res, entry, 200, toTranscriptionResource(transcription), {
+          headers,
+          fault: bodyFault,
+        });
+      }
+      store.markTranscriptionDeleted(transcription.sid);
+      return sendBody(res, entry, { status: 204, headers, length: 0, chunks: [], fault: bodyFault });
+    }
+
     const visible =
       recording && (recording.deletedAt === null || (route.route === 'fetch' && includeSoftDeleted));
     if (!recording || !visible) return sendError(404, notFoundError(url.pathname));
+
+    if (route.route === 'transcriptions') {
+      const listed = store
+        .transcriptionsOf(recording.sid)
+        .filter((candidate) => candidate.deletedAt === null)
+        .map(toTranscriptionResource);
+      store.noteTranscriptionListing(recording.sid);
+      return sendJson(res, entry, 200, transcriptionListPage(url.pathname, listed), {
+        headers,
+        fault: bodyFault,
+      });
+    }
 
     if (route.route === 'fetch') {
       const body =
@@ -426,6 +479,9 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     isDeleted: (sid) => store.get(sid)?.deletedAt != null,
     deleteRecording: (sid) => store.markDeleted(sid),
     completeRecording: (sid) => store.complete(sid),
+    transcriptions: (recordingSid) => store.transcriptionsOf(recordingSid).map(toTranscriptionResource),
+    isTranscriptionDeleted: (sid) => store.transcription(sid)?.deletedAt != null,
+    completeTranscription: (sid) => store.completeTranscription(sid),
     counts: (accountSid) => store.counts(accountSid),
     mediaUrl(sid, request = {}) {
       const recording = requireRecording(sid);

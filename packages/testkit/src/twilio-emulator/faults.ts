@@ -1,5 +1,16 @@
-/** Routes a fault can target. `signed-media` is the second origin that serves redirected media. */
-export type FaultRoute = 'fetch' | 'list' | 'delete' | 'media' | 'signed-media';
+/**
+ * Routes a fault can target. `signed-media` is the second origin that serves redirected media;
+ * `transcriptions` lists a recording's transcriptions, `transcription` and `delete-transcription` address one.
+ */
+export type FaultRoute =
+  | 'fetch'
+  | 'list'
+  | 'delete'
+  | 'media'
+  | 'signed-media'
+  | 'transcriptions'
+  | 'transcription'
+  | 'delete-transcription';
 
 export type FaultKind =
   | 'status'

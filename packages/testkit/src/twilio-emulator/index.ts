@@ -39,4 +39,9 @@ export { formatRfc2822 } from './rfc2822.ts';
 export { demoRecordingInputs, type SeedRecordingsInput, seedRecordingInputs } from './seed.ts';
 export { type SeededRandom, seededRandom } from './seeded-random.ts';
 export { isSid, makeSid, type SidPrefix } from './sid.ts';
+export type {
+  TranscriptionInput,
+  TranscriptionResource,
+  TranscriptionStatus,
+} from './transcription-resource.ts';
 export type { TwilioErrorBody } from './twilio-error.ts';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isSid, makeSid } from './sid.ts';
+import type { StoredTranscription, TranscriptionInput } from './transcription-resource.ts';
 
 export type RecordingStatus =
   | 'in-progress'
@@ -73,6 +74,8 @@ export interface RecordingInput {
   /** Overrides the emulator's `signedMedia` option for this recording. */
   signedMedia?: boolean;
   price?: string | null;
+  /** Transcriptions (`<Record transcribe="true">`): listed under the recording, each deletable. */
+  transcriptions?: TranscriptionInput[];
 }
 
 /** The emulator's mutable state for one recording. Dates are epoch milliseconds. */
@@ -118,6 +121,15 @@ export interface RecordingStore {
   /** Counts a resource fetch toward `completeAfterFetches`. */
   noteFetch(recording: StoredRecording): void;
   complete(sid: string): void;
+  /** The recording's transcriptions in creation order, deleted ones included. */
+  transcriptionsOf(recordingSid: string): readonly StoredTranscription[];
+  transcription(sid: string): StoredTranscription | undefined;
+  /** Counts a listing toward each in-progress transcription's `completeAfterFetches`. */
+  noteTranscriptionListing(recordingSid: string): void;
+  /** Moves an `in-progress` transcription to `completed` now. */
+  completeTranscription(sid: string): void;
+  /** False when unknown or already deleted. */
+  markTranscriptionDeleted(sid: string): boolean;
   counts(accountSid?: string): RecordingCounts;
 }
 
@@ -126,6 +138,8 @@ export function createRecordingStore(clock: () => number): RecordingStore {
   const apiKeys = new Map<string, { account: EmulatorAccount; key: ApiKey }>();
   const recordings = new Map<string, StoredRecording>();
   const byAccount = new Map<string, { list: StoredRecording[]; dirty: boolean }>();
+  const transcriptions = new Map<string, StoredTranscription>();
+  const transcriptionsByRecording = new Map<string, StoredTranscription[]>();
 
   const settle = (recording: StoredRecording): StoredRecording => {
     if (
@@ -145,6 +159,38 @@ export function createRecordingStore(clock: () => number): RecordingStore {
     recording.status = 'completed';
     recording.dateUpdated = wholeSecond(clock());
     recording.price ??= priceFor(recording.duration);
+  };
+
+  const completeTranscription = (transcription: StoredTranscription): void => {
+    if (transcription.status !== 'in-progress') return;
+    transcription.status = 'completed';
+    transcription.dateUpdated = wholeSecond(clock());
+    transcription.listingsUntilComplete = null;
+  };
+
+  const addTranscriptions = (recording: StoredRecording, inputs: readonly TranscriptionInput[]): void => {
+    const list: StoredTranscription[] = [];
+    for (const input of inputs) {
+      const sid = input.sid ?? makeSid('TR');
+      if (!isSid(sid, 'TR')) throw new Error(`invalid transcription SID ${sid}`);
+      if (transcriptions.has(sid)) throw new Error(`transcription ${sid} already exists`);
+      const status = input.status ?? 'completed';
+      const transcription: StoredTranscription = {
+        sid,
+        accountSid: recording.accountSid,
+        recordingSid: recording.sid,
+        status,
+        text: input.text ?? '',
+        duration: recording.duration,
+        dateCreated: recording.dateUpdated,
+        dateUpdated: recording.dateUpdated,
+        deletedAt: null,
+        listingsUntilComplete: status === 'in-progress' ? (input.completeAfterFetches ?? null) : null,
+      };
+      transcriptions.set(sid, transcription);
+      list.push(transcription);
+    }
+    transcriptionsByRecording.set(recording.sid, list);
   };
 
   return {
@@ -205,6 +251,7 @@ export function createRecordingStore(clock: () => number): RecordingStore {
           status === 'processing' && input.completeAt !== undefined ? toMillis(input.completeAt) : null,
       };
       recordings.set(sid, recording);
+      addTranscriptions(recording, input.transcriptions ?? []);
       bucket.list.push(recording);
       bucket.dirty = true;
       return recording;
@@ -231,6 +278,13 @@ export function createRecordingStore(clock: () => number): RecordingStore {
       if (!recording || recording.deletedAt !== null) return false;
       recording.deletedAt = clock();
       recording.dateUpdated = wholeSecond(recording.deletedAt);
+      // Twilio warning 13618: a transcription still in progress when its recording is deleted fails.
+      for (const transcription of transcriptionsByRecording.get(sid) ?? []) {
+        if (transcription.status !== 'in-progress') continue;
+        transcription.status = 'failed';
+        transcription.dateUpdated = wholeSecond(recording.deletedAt);
+        transcription.listingsUntilComplete = null;
+      }
       return true;
     },
 
@@ -244,6 +298,30 @@ export function createRecordingStore(clock: () => number): RecordingStore {
       const recording = recordings.get(sid);
       if (!recording) throw new Error(`unknown recording ${sid}`);
       complete(recording);
+    },
+
+    transcriptionsOf: (recordingSid) => transcriptionsByRecording.get(recordingSid) ?? [],
+    transcription: (sid) => transcriptions.get(sid),
+
+    noteTranscriptionListing(recordingSid) {
+      for (const transcription of transcriptionsByRecording.get(recordingSid) ?? []) {
+        if (transcription.status !== 'in-progress' || transcription.listingsUntilComplete === null) continue;
+        transcription.listingsUntilComplete -= 1;
+        if (transcription.listingsUntilComplete <= 0) completeTranscription(transcription);
+      }
+    },
+
+    completeTranscription(sid) {
+      const transcription = transcriptions.get(sid);
+      if (!transcription) throw new Error(`unknown transcription ${sid}`);
+      completeTranscription(transcription);
+    },
+
+    markTranscriptionDeleted(sid) {
+      const transcription = transcriptions.get(sid);
+      if (!transcription || transcription.deletedAt !== null) return false;
+      transcription.deletedAt = clock();
+      return true;
     },
 
     counts(accountSid) {

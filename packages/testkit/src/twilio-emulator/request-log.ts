@@ -15,7 +15,10 @@ export interface RequestLogEntry {
   path: string;
   query: Record<string, string>;
   accountSid: string | null;
+  /** For a transcription's requests, the recording it belongs to (when the emulator knows it). */
   recordingSid: string | null;
+  /** For `transcription` and `delete-transcription`: the transcription addressed. */
+  transcriptionSid?: string;
   /** Status sent; 0 while the response has not started, or when the connection was reset before it. */
   status: number;
   auth: AuthKind;

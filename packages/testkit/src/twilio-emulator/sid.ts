@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Two-letter prefixes of the Twilio SIDs the emulator deals in. */
-export type SidPrefix = 'AC' | 'CA' | 'RE' | 'CF' | 'SK' | 'RQ' | 'CR';
+export type SidPrefix = 'AC' | 'CA' | 'RE' | 'CF' | 'SK' | 'RQ' | 'CR' | 'TR';
 
 const SID_PATTERN = /^[A-Z]{2}[0-9a-f]{32}$/;
 
