@@ -145,8 +145,10 @@ async function main(): Promise<number> {
       S3_REGION: s3.region,
       WORKER_CONCURRENCY: '4',
       JOB_LOCK_SECONDS: '3',
-      // A body trickling in is cut after about 3 s (plus its size at 64 KiB/s).
+      // A body trickling in is cut after about 3 s plus its size at 256 KiB/s (about 80 s for the largest
+      // recordings here; at the default 64 KiB/s a trickle on one of them would outlast the convergence).
       DOWNLOAD_DEADLINE_BASE_SECONDS: '3',
+      DOWNLOAD_MIN_BYTES_PER_SECOND: String(256 * 1024),
       RECONCILE_EVERY: '10s',
       RECONCILE_WINDOW: '48h',
       SHUTDOWN_GRACE_SECONDS: '5',
