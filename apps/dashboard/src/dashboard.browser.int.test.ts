@@ -109,7 +109,7 @@ describe('dashboard in a browser', () => {
       expect(response?.status()).toBe(200);
       // The job ids are the recording SIDs: what an operator searches the board for.
       for (const sid of recordingSids) {
-        await page.getByText(archiveJobId(sid)).first().waitFor({ state: 'visible', timeout: 30_000 });
+        await page.getByText(archiveJobId(sid)).first().waitFor({ state: 'visible' });
       }
       await expect(page.title()).resolves.toContain('Recording Vault');
       // Job data holds identifiers only: the account's credentials never reach the board.
@@ -131,7 +131,7 @@ describe('dashboard in a browser', () => {
       const jobId = archiveJobId(failedSid);
       expect(await queues.archive.getJobState(jobId)).toBe('failed');
       await page.goto(`${base}/queue/archive?status=failed`);
-      await page.getByText(jobId).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await page.getByText(jobId).first().waitFor({ state: 'visible' });
 
       // The job card's actions are icons with a tooltip and no accessible name: retry is the refresh icon
       // in the smallest part of the page that holds both the job id and such an icon (the card's header).

@@ -205,9 +205,11 @@ export function createArchiver(deps: ArchiveDeps) {
         `transcription ${pending.sid} is ${pending.status}; waiting before the delete`,
       );
     }
+    // Nothing at Twilio: nothing to wait for, keep or delete, and no storage round trip for the common case
+    // (a file an earlier run stored and proved before deleting these transcriptions stays as it is).
+    if (listed.length === 0) return undefined;
     const fileKey = transcriptionsKey(key);
     const earlier = await storedTranscriptions(fileKey);
-    if (listed.length === 0 && earlier === undefined) return undefined;
 
     const bySid = new Map((earlier ?? []).map((t) => [t.sid, t]));
     for (const transcription of listed) bySid.set(transcription.sid, transcription);

@@ -27,6 +27,23 @@ async function storedTranscriptions(rig: ArchiveRig, recording: RecordingResourc
 const seqOf = (entries: RequestLogEntry[], route: RequestLogEntry['route']) =>
   entries.filter((e) => e.route === route && e.status === 204).map((e) => e.seq);
 
+/** A recording whose one transcription is in progress for `completeAfterFetches` listings, archived. */
+async function archiveWithTranscription(
+  rig: ArchiveRig,
+  input: { duration: number; completeAfterFetches: number; text: string },
+) {
+  const recording = rig.addRecording({
+    duration: input.duration,
+    transcriptions: [
+      { status: 'in-progress', completeAfterFetches: input.completeAfterFetches, text: input.text },
+    ],
+  });
+  const [transcription] = rig.emulator.transcriptions(recording.sid);
+  if (!transcription) throw new Error('expected a transcription');
+  await rig.enqueue(recording);
+  return { recording, transcription, job: await rig.settle(recording.sid) };
+}
+
 describe('transcriptions, deleted with the recording', () => {
   let rig: ArchiveRig;
   /** The emulator's last request number when each `.transcriptions.json` was written. */
@@ -57,14 +74,11 @@ describe('transcriptions, deleted with the recording', () => {
   });
 
   it('waits for a transcription in progress, archives its text, deletes it, then the recording', async () => {
-    const recording = rig.addRecording({
+    const { recording, transcription, job } = await archiveWithTranscription(rig, {
       duration: 20,
-      transcriptions: [{ status: 'in-progress', completeAfterFetches: 3, text: 'please call me back' }],
+      completeAfterFetches: 3,
+      text: 'please call me back',
     });
-    const [transcription] = rig.emulator.transcriptions(recording.sid);
-    if (!transcription) throw new Error('expected a transcription');
-    await rig.enqueue(recording);
-    const job = await rig.settle(recording.sid);
 
     expect(job.returnvalue).toMatchObject({
       outcome: 'archived',
@@ -154,14 +168,11 @@ describe('transcriptions with DELETE_TRANSCRIPTIONS=false', () => {
   });
 
   it('archives the transcriptions, waits for them, deletes only the recording', async () => {
-    const recording = rig.addRecording({
+    const { recording, transcription, job } = await archiveWithTranscription(rig, {
       duration: 10,
-      transcriptions: [{ status: 'in-progress', completeAfterFetches: 2, text: 'kept at Twilio' }],
+      completeAfterFetches: 2,
+      text: 'kept at Twilio',
     });
-    const [transcription] = rig.emulator.transcriptions(recording.sid);
-    if (!transcription) throw new Error('expected a transcription');
-    await rig.enqueue(recording);
-    const job = await rig.settle(recording.sid);
     expect(job.returnvalue).toMatchObject({
       outcome: 'archived',
       twilio: 'deleted',
