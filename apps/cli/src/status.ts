@@ -1,5 +1,6 @@
 import { QueueName } from '@recording-vault/contract';
 import { type ReconcileSummary, vaultStats } from '@recording-vault/stats';
+import { readRequestWindows, type WindowState } from '@recording-vault/twilio';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type FailureReason, groupByCause, groupReasons, readableReason } from './failure-reasons.ts';
@@ -27,6 +28,8 @@ export interface AccountStatus {
   /** Each of them, newest first. */
   listingFailures: ListingFailure[];
   lastReconciliation: ReconcileSummary | null;
+  /** The account's adaptive window of Twilio requests in flight; null before the workers used one. */
+  twilioWindow: WindowState | null;
 }
 
 export async function readStatus(
@@ -41,6 +44,7 @@ export async function readStatus(
     const pendingJobs = await archive.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
     const failedJobs = await archive.getJobs(['failed']);
     const failedListings = await backfill.getJobs(['failed']);
+    const windows = await readRequestWindows(redis, prefix, accounts);
     return await Promise.all(
       accounts.map(async (accountSid) => {
         const totals = await stats.read(accountSid);
@@ -63,6 +67,7 @@ export async function readStatus(
           failedListings: listingFailures.length,
           listingFailures,
           lastReconciliation: totals.lastReconcile,
+          twilioWindow: windows.find((w) => w.accountSid === accountSid) ?? null,
         };
       }),
     );
@@ -77,6 +82,16 @@ function failedCount(s: AccountStatus): string {
   if (total === 0) return '0';
   const listings = `${s.failedListings} backfill ${s.failedListings === 1 ? 'listing' : 'listings'}`;
   return `${total} (${s.failed} archive ${s.failed === 1 ? 'job' : 'jobs'}, ${listings})`;
+}
+
+/** The window's state in a line: how many requests may be in flight, are, and what Twilio's 429s showed. */
+export function windowText(w: WindowState): string {
+  const parts = [`window ${w.window}`, `in flight ${w.inFlight}`];
+  parts.push(
+    w.limit === null ? 'no 429 yet' : `limit ${w.limit} (${w.limited} × 429 in ${w.answered} answers)`,
+  );
+  if (w.pausedUntil) parts.push(`paused by Retry-After until ${w.pausedUntil.toISOString()}`);
+  return parts.join(', ');
 }
 
 /** Days named in full up to this many per reason; the JSON output has them all. */
@@ -98,6 +113,7 @@ export function formatStatus(statuses: readonly AccountStatus[]): string {
           ? `  last reconciliation ${s.lastReconciliation.at}: listed ${s.lastReconciliation.listed}, enqueued ${s.lastReconciliation.enqueued}`
           : '  no reconciliation yet',
       ];
+      if (s.twilioWindow) lines.push(`  Twilio requests: ${windowText(s.twilioWindow)}`);
       if (s.failedListings > 0)
         lines.push(
           '  (vault backfill over those days lists them again; failed jobs stay in the dashboard until removed)',

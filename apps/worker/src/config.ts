@@ -34,8 +34,13 @@ export const workerEnv = envSchema(
     PURGE_DELAY: nonNegativeInt(0, 'seconds'),
     /** Recordings in flight in this process. */
     WORKER_CONCURRENCY: positiveInt(8),
-    /** Recordings in flight across every worker process: Twilio's concurrency limit is per account. */
+    /**
+     * The most Twilio requests in flight per account across every worker process: the ceiling of each
+     * account's adaptive window (or, without it, the most recordings in flight across every worker).
+     */
     TWILIO_MAX_CONCURRENCY: positiveInt(16),
+    /** Each account's window of requests in flight adapts to Twilio's 429s; false: a fixed cap, 429 pauses the queue. */
+    TWILIO_ADAPTIVE_CONCURRENCY: booleanFlag(true),
     /** Archive jobs started per second across every worker (each makes up to three Twilio requests); 0 = no limit. */
     ARCHIVE_RATE_LIMIT: nonNegativeInt(0),
     /** On SIGTERM, how long active jobs may run on before they are cancelled and left for another worker. */
@@ -72,6 +77,7 @@ export function workerBehaviour(env: DeepReadonly<WorkerEnv>) {
     },
     concurrency: env.WORKER_CONCURRENCY,
     globalConcurrency: env.TWILIO_MAX_CONCURRENCY,
+    adaptiveConcurrency: env.TWILIO_ADAPTIVE_CONCURRENCY,
     jobsPerSecond: env.ARCHIVE_RATE_LIMIT,
     retryPolicy: retryPolicy(env),
     lockDurationMs: env.JOB_LOCK_SECONDS * 1000,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hasBearerToken } from '@recording-vault/lifecycle';
+import type { WindowState } from '@recording-vault/twilio';
 import type { Queue } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -8,6 +9,44 @@ export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
 export function createWorkerMetrics(queues: Queue[] = []) {
   const registry = new Registry();
+  /** Where the accounts' request windows are read from, once they exist. */
+  const windows: { read?: () => Promise<WindowState[]> } = {};
+  // The three window gauges are collected one after another at a scrape: one read of Redis serves them.
+  let lastRead: { at: number; states: Promise<WindowState[]> } | undefined;
+  const readWindows = (): Promise<WindowState[]> => {
+    if (!windows.read) return Promise.resolve([]);
+    if (!lastRead || Date.now() - lastRead.at > 1_000) lastRead = { at: Date.now(), states: windows.read() };
+    return lastRead.states;
+  };
+  const windowGauge = (name: string, help: string, value: (state: WindowState) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['account'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const state of await readWindows()) {
+          const measured = value(state);
+          if (measured !== null) this.set({ account: state.accountSid }, measured);
+        }
+      },
+    });
+  windowGauge(
+    'rv_worker_twilio_window',
+    'Twilio requests an account may have in flight now, across every worker (its adaptive window).',
+    (state) => state.window,
+  );
+  windowGauge(
+    'rv_worker_twilio_in_flight',
+    'Twilio requests of an account in flight now, across every worker.',
+    (state) => state.inFlight,
+  );
+  windowGauge(
+    'rv_worker_twilio_limit',
+    'The concurrency limit Twilio last showed for an account with a 429 (absent until one).',
+    (state) => state.limit,
+  );
   collectDefaultMetrics({ register: registry, prefix: 'rv_worker_' });
   const registers = [registry];
   const queueJobs = new Gauge({
@@ -43,6 +82,7 @@ export function createWorkerMetrics(queues: Queue[] = []) {
   });
   return {
     registry,
+    windows,
     /** Queues whose depth is reported; filled in once the workers exist. */
     queues,
     queueJobs,
@@ -65,6 +105,12 @@ export function createWorkerMetrics(queues: Queue[] = []) {
       help: 'Time spent in each step of the archive pipeline.',
       labelNames: ['step'] as const,
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600],
+      registers,
+    }),
+    twilioLimited: new Counter({
+      name: 'rv_worker_twilio_rate_limited_total',
+      help: 'Twilio requests of this worker answered 429 (the account at its concurrency limit), by account.',
+      labelNames: ['account'] as const,
       registers,
     }),
     twilioResponses: new Counter({

@@ -79,6 +79,7 @@ export function createRecordingListing(deps: ListingDeps) {
     async listDay(
       job: BackfillDayJob,
       checkpoint: (job: BackfillDayJob) => Promise<void>,
+      signal?: AbortSignal,
     ): Promise<ListingProgress> {
       const account = accountOf(job.accountSid);
       let { listed, enqueued } = job;
@@ -88,6 +89,7 @@ export function createRecordingListing(deps: ListingDeps) {
         createdBefore: new Date(`${job.day}T23:59:59Z`),
         pageSize: 1000,
         startAt: job.nextPage,
+        signal,
       });
       for await (const page of pages) {
         listed += page.recordings.length;
@@ -107,7 +109,11 @@ export function createRecordingListing(deps: ListingDeps) {
     },
 
     /** Lists every account's recordings of the last `windowMs` and enqueues the completed ones. */
-    async reconcile(windowMs: number, now = new Date()): Promise<Record<string, ListingProgress>> {
+    async reconcile(
+      windowMs: number,
+      now = new Date(),
+      signal?: AbortSignal,
+    ): Promise<Record<string, ListingProgress>> {
       const summary: Record<string, ListingProgress> = {};
       for (const [accountSid, account] of deps.accounts) {
         let listed = 0;
@@ -116,6 +122,7 @@ export function createRecordingListing(deps: ListingDeps) {
         for await (const page of account.rest.listRecordingPages({
           createdAfter: new Date(now.getTime() - windowMs),
           pageSize: 1000,
+          signal,
         })) {
           listed += page.recordings.length;
           const added = await enqueueCompleted(page.recordings, 'reconcile');

@@ -1,6 +1,7 @@
 import type { TwilioSettings } from '@recording-vault/config';
 import {
   createTwilioRestClient,
+  type RequestGate,
   type ResponseObserver,
   type TwilioAccountCredentials,
   type TwilioRestClient,
@@ -18,6 +19,7 @@ export interface TwilioAccount {
 export function createTwilioAccounts(
   settings: TwilioSettings,
   onResponse?: ResponseObserver,
+  gateFor?: (accountSid: string) => RequestGate,
 ): ReadonlyMap<string, TwilioAccount> {
   return new Map(
     settings.accounts.map((account) => {
@@ -30,6 +32,7 @@ export function createTwilioAccounts(
       const rest = createTwilioRestClient(credentials, {
         baseUrl: account.apiOrigin,
         ...(onResponse ? { onResponse } : {}),
+        gate: gateFor?.(account.accountSid),
       });
       return [account.accountSid, { credentials, rest }];
     }),

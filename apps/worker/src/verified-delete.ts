@@ -9,8 +9,8 @@ export interface StoredCopy {
 }
 
 /**
- * The only path to a DELETE at Twilio. Right before it, the stored object is read back and hashed; the
- * delete happens only when its byte count and SHA-256 equal those of the download.
+ * The only path to a DELETE at Twilio. Right before it is sent, the stored object is read back and hashed;
+ * the delete happens only when its byte count and SHA-256 equal those of the download.
  */
 export async function deleteAfterVerifying(
   store: ObjectStore,
@@ -24,6 +24,20 @@ export async function deleteAfterVerifying(
     confirmOwnership?: () => Promise<void>;
   },
 ): Promise<'deleted' | 'already-gone'> {
+  return await twilio.deleteRecording(recordingSid, {
+    signal: options.signal,
+    // Once the account's request slot is held, so that no wait for it comes between the proof and the
+    // DELETE; again before each resend of a DELETE Twilio refused with 429.
+    beforeSend: () => proveCopy(store, copy, options),
+  });
+}
+
+/** Reads the stored object back and hashes it; throws unless it is the copy, and unless the job is still ours. */
+async function proveCopy(
+  store: ObjectStore,
+  copy: StoredCopy,
+  options: Parameters<typeof deleteAfterVerifying>[4],
+): Promise<void> {
   const actual = await store.hash(copy.key, options.signal ? { signal: options.signal } : {});
   if (actual.bytes !== copy.bytes || actual.sha256 !== copy.sha256) {
     const found = `${actual.bytes} bytes, sha256 ${actual.sha256}`;
@@ -41,5 +55,4 @@ export async function deleteAfterVerifying(
     );
   }
   await options.confirmOwnership?.();
-  return await twilio.deleteRecording(recordingSid);
 }

@@ -36,8 +36,13 @@ export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
   metrics: WorkerMetrics;
   /** Jobs in flight in this process. */
   concurrency: number;
-  /** Jobs in flight across every worker process. */
+  /**
+   * Without adaptive concurrency: jobs in flight across every worker process (TWILIO_MAX_CONCURRENCY), and a
+   * 429 pauses the whole queue. With it, each account's Twilio requests are held to its own window (see
+   * twilio's createRequestWindows) and a job that still meets 429s waits alone.
+   */
   globalConcurrency: number;
+  adaptiveConcurrency?: boolean;
   /** Archive jobs started per second across every worker; 0 for no limit. */
   jobsPerSecond: number;
   retryPolicy?: RetryPolicy;
@@ -106,9 +111,12 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
   } else {
     await queues.reconcile.removeJobScheduler(reconcileSchedulerId);
   }
-  // Twilio's concurrency limit is per account and shared by every worker process: enforce it in Redis.
-  await queues.archive.setGlobalConcurrency(deps.globalConcurrency);
-  await queues.purge.setGlobalConcurrency(deps.globalConcurrency);
+  // Twilio's concurrency limit is per account and shared by every worker process: enforce it in Redis,
+  // per account and per request with adaptive windows, or else as a cap on the jobs of every account.
+  for (const queue of [queues.archive, queues.purge]) {
+    if (deps.adaptiveConcurrency) await queue.removeGlobalConcurrency();
+    else await queue.setGlobalConcurrency(deps.globalConcurrency);
+  }
 
   const archive = createArchiver({
     ...deps,
@@ -185,14 +193,14 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
       return { twilio: deleted };
     },
 
-    async backfill(data, { job, log }) {
-      const result = await listing.listDay(data, (progress) => job.updateData(progress));
+    async backfill(data, { job, log, signal }) {
+      const result = await listing.listDay(data, (progress) => job.updateData(progress), signal);
       log.info(result, 'day listed');
       return result;
     },
 
-    async reconcile(data, { log }) {
-      const summary = await listing.reconcile(data.windowMs);
+    async reconcile(data, { log, signal }) {
+      const summary = await listing.reconcile(data.windowMs, new Date(), signal);
       log.info({ summary }, 'reconciled');
       return summary;
     },
@@ -259,6 +267,12 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         // jittered backoff) or 0 (`Retry-After: 0`) makes rateLimit() throw, and the job would fail as an
         // ordinary error, using up an attempt.
         const pauseMs = Math.max(1, Math.round(Math.min(decision.delayMs ?? backoff, retryAfterMaxMs)));
+        if (deps.adaptiveConcurrency) {
+          // The account's window has already been cut: only this job waits, other accounts go on.
+          await job.log(`rate-limited: tried again in ${pauseMs} ms`).catch(() => {});
+          await job.moveToDelayed(Date.now() + pauseMs, token);
+          return new DelayedError();
+        }
         await job.log(`queue paused for ${pauseMs} ms`).catch(() => {});
         await queue.rateLimit(pauseMs);
         return new RateLimitError();

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { demoRecordingInputs, startTwilioEmulator } from './twilio-emulator/index.ts';
 
 const USAGE = `Usage: pnpm emulator [--port N] [--media-port N] [--seed demo] [--account-sid AC…] [--auth-token T]
-                     [--signed-media]
+                     [--signed-media] [--concurrency-limit N]
 
 Starts the Twilio Recordings API emulator on 127.0.0.1 and prints its base URL and credentials as JSON.`;
 
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     'account-sid': { type: 'string' },
     'auth-token': { type: 'string' },
     'signed-media': { type: 'boolean', default: false },
+    'concurrency-limit': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -35,10 +36,18 @@ if (!Number.isInteger(port) || !Number.isInteger(mediaPort) || port < 0 || media
   process.exit(2);
 }
 
+const concurrencyLimit =
+  values['concurrency-limit'] === undefined ? undefined : Number(values['concurrency-limit']);
+if (concurrencyLimit !== undefined && !(Number.isInteger(concurrencyLimit) && concurrencyLimit >= 1)) {
+  console.error(`--concurrency-limit takes a whole number ≥ 1 (requests in flight per account).\n\n${USAGE}`);
+  process.exit(2);
+}
+
 const emulator = await startTwilioEmulator({
   port,
   mediaPort,
   signedMedia: values['signed-media'],
+  ...(concurrencyLimit === undefined ? {} : { concurrencyLimit }),
 });
 const account = emulator.addAccount({
   ...(values['account-sid'] ? { accountSid: values['account-sid'] } : {}),

@@ -1,5 +1,6 @@
-import { pipeline, type Readable, Transform } from 'node:stream';
+import { finished, pipeline, type Readable, Transform } from 'node:stream';
 import { Agent, interceptors, request } from 'undici';
+import { type Permit, type RequestGate, throughGate } from './concurrency/gate.ts';
 import { errorFromResponse, errorFromTransport, TwilioApiError } from './errors.ts';
 import {
   checkMediaContentType,
@@ -24,6 +25,8 @@ export interface MediaDownloaderOptions {
    */
   deadline?: { baseMs?: number; minBytesPerSecond?: number };
   onResponse?: ResponseObserver | undefined;
+  /** The window of requests in flight of each account, shared with its REST calls; none: no limit here. */
+  gateFor?: ((accountSid: string) => RequestGate) | undefined;
 }
 
 export interface MediaRequest extends MediaExpectation {
@@ -77,81 +80,98 @@ export function createMediaDownloader(options: MediaDownloaderOptions) {
       const [user, password] = account.apiKey
         ? [account.apiKey.sid, account.apiKey.secret]
         : [account.accountSid, account.authToken];
-
-      // The deadline is sized by the largest body the resource allows: a slow but steady download of a long
-      // recording is not cut.
-      const deadlineMs = (bytes: number) => Math.ceil(deadlineBaseMs + (bytes / minBytesPerSecond) * 1000);
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(), deadlineMs(mediaSizeBounds(media).max));
-      const signal = media.signal ? AbortSignal.any([media.signal, deadline.signal]) : deadline.signal;
-      const late = (received: number) =>
-        new TwilioApiError(
-          'deadline',
-          `${what}: the download did not finish within its deadline (${received} bytes received)`,
-        );
-
-      let response: Awaited<ReturnType<typeof request>>;
-      try {
-        response = await request(url, {
-          dispatcher,
-          headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
-          signal,
-        });
-      } catch (error) {
-        clearTimeout(timer);
-        if (media.signal?.aborted) throw error;
-        options.onResponse?.('error', 'media');
-        throw deadline.signal.aborted ? late(0) : errorFromTransport(what, error);
-      }
-      options.onResponse?.(response.statusCode, 'media');
-
-      if (response.statusCode !== 200) {
-        clearTimeout(timer);
-        const text = await response.body.text().catch(() => '');
-        throw errorFromResponse(what, response.statusCode, text, response.headers);
-      }
-      const lengthHeader = response.headers['content-length'];
-      const contentLength = typeof lengthHeader === 'string' ? Number(lengthHeader) : undefined;
-      const contentType = response.headers['content-type'];
-      try {
-        checkMediaContentType(what, typeof contentType === 'string' ? contentType : undefined);
-        checkMediaLength(what, contentLength, media);
-      } catch (error) {
-        clearTimeout(timer);
-        // Nothing of it is wanted: close the connection (its abort error has no one to tell).
-        response.body.on('error', () => {});
-        response.body.destroy();
-        throw error;
-      }
-      let received = 0;
-      const body = checkedLength(what, contentLength, (bytes) => {
-        received = bytes;
-      });
-      const checked = mediaCheck(what, media);
-      // A reset, an idle timeout or the deadline surfaces on the source; hand it on typed, as pipe() would not.
-      response.body.on('error', (error) =>
-        body.destroy(
-          media.signal?.aborted
-            ? error
-            : deadline.signal.aborted
-              ? late(received)
-              : errorFromTransport(what, error),
-        ),
+      return throughGate(
+        options.gateFor?.(account.accountSid),
+        (permit) =>
+          attempt(url, what, `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, media, permit),
+        media.signal,
       );
-      // pipeline, not pipe: when the consumer gives up (a storage failure, an abort) the download is
-      // destroyed too and its connection released, instead of idling until the timeout. Two of them, so that
-      // the typed error given to `body` above is the one the consumer sees.
-      pipeline(response.body, body, () => {});
-      pipeline(body, checked, () => clearTimeout(timer));
-      return {
-        body: checked,
-        contentType: typeof contentType === 'string' ? contentType : mediaTypes[media.format],
-        contentLength,
-      };
     },
 
     close: () => dispatcher.close(),
   };
+
+  /** One GET of the media; the permit (if any) is held until its body is over. */
+  async function attempt(
+    url: URL,
+    what: string,
+    authorization: string,
+    media: MediaRequest,
+    permit: Permit | undefined,
+  ): Promise<MediaResponse> {
+    // The deadline is sized by the largest body the resource allows: a slow but steady download of a long
+    // recording is not cut.
+    const deadlineMs = (bytes: number) => Math.ceil(deadlineBaseMs + (bytes / minBytesPerSecond) * 1000);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), deadlineMs(mediaSizeBounds(media).max));
+    const signal = media.signal ? AbortSignal.any([media.signal, deadline.signal]) : deadline.signal;
+    const late = (received: number) =>
+      new TwilioApiError(
+        'deadline',
+        `${what}: the download did not finish within its deadline (${received} bytes received)`,
+      );
+
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        dispatcher,
+        headers: { authorization },
+        signal,
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      if (media.signal?.aborted) throw error;
+      options.onResponse?.('error', 'media');
+      throw deadline.signal.aborted ? late(0) : errorFromTransport(what, error);
+    }
+    options.onResponse?.(response.statusCode, 'media');
+
+    if (response.statusCode !== 200) {
+      clearTimeout(timer);
+      const text = await response.body.text().catch(() => '');
+      throw errorFromResponse(what, response.statusCode, text, response.headers);
+    }
+    const lengthHeader = response.headers['content-length'];
+    const contentLength = typeof lengthHeader === 'string' ? Number(lengthHeader) : undefined;
+    const contentType = response.headers['content-type'];
+    try {
+      checkMediaContentType(what, typeof contentType === 'string' ? contentType : undefined);
+      checkMediaLength(what, contentLength, media);
+    } catch (error) {
+      clearTimeout(timer);
+      // Nothing of it is wanted: close the connection (its abort error has no one to tell).
+      response.body.on('error', () => {});
+      response.body.destroy();
+      throw error;
+    }
+    let received = 0;
+    const body = checkedLength(what, contentLength, (bytes) => {
+      received = bytes;
+    });
+    const checked = mediaCheck(what, media);
+    // A reset, an idle timeout or the deadline surfaces on the source; hand it on typed, as pipe() would not.
+    response.body.on('error', (error) =>
+      body.destroy(
+        media.signal?.aborted
+          ? error
+          : deadline.signal.aborted
+            ? late(received)
+            : errorFromTransport(what, error),
+      ),
+    );
+    // pipeline, not pipe: when the consumer gives up (a storage failure, an abort) the download is
+    // destroyed too and its connection released, instead of idling until the timeout. Two of them, so that
+    // the typed error given to `body` above is the one the consumer sees.
+    pipeline(response.body, body, () => {});
+    pipeline(body, checked, () => clearTimeout(timer));
+    // The request is in flight at Twilio until its body is over, however it ends.
+    if (permit) finished(checked, (error) => permit.release({ status: error ? 'error' : 200 }));
+    return {
+      body: checked,
+      contentType: typeof contentType === 'string' ? contentType : mediaTypes[media.format],
+      contentLength,
+    };
+  }
 }
 
 /**

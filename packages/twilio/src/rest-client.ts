@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type TwilioResponseModule from 'twilio/lib/http/response.js';
+import { type RequestGate, throughGate } from './concurrency/gate.ts';
 import { errorFromResponse, errorFromTransport } from './errors.ts';
 import {
   RecordingResource,
@@ -27,7 +29,23 @@ export interface TwilioRestOptions {
   timeoutMs?: number;
   /** Told the HTTP status of every response, or `error` when none came: for metrics. */
   onResponse?: ResponseObserver;
+  /** The account's window of requests in flight, shared with its media downloads; none: no limit here. */
+  gate?: RequestGate | undefined;
 }
+
+/** What a caller may add to one REST call. */
+export interface RestCallOptions {
+  /** Stops the wait for a slot in the account's window (a request already sent runs to its timeout). */
+  signal?: AbortSignal | undefined;
+  /**
+   * Runs once a slot is held, right before each time the request is sent (a 429 sends it again): the
+   * place for the last checks before something irreversible, so that no wait comes between them and it.
+   */
+  beforeSend?: (() => Promise<void>) | undefined;
+}
+
+/** The options of the call being made, seen by the transport below the SDK. */
+const callOptions = new AsyncLocalStorage<RestCallOptions>();
 
 export type ResponseObserver = (status: number | 'error', kind: 'rest' | 'media') => void;
 
@@ -41,6 +59,8 @@ export interface ListRecordingsFilter {
   pageSize?: number;
   /** Resume at this page (a `nextPage` from an earlier listing) instead of the first. */
   startAt?: string | undefined;
+  /** Stops a wait for a slot in the account's window. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RecordingListPage {
@@ -71,8 +91,23 @@ interface RecordingPageLike {
  */
 class TypedErrorsRequestClient extends twilio.RequestClient {
   observe: ResponseObserver | undefined;
+  gate: RequestGate | undefined;
 
-  override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse<TData>> {
+  override request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse<TData>> {
+    const call = callOptions.getStore();
+    return throughGate(
+      this.gate,
+      async (permit) => {
+        await call?.beforeSend?.();
+        const response = await this.#once(opts);
+        permit?.release({ status: response.statusCode });
+        return response;
+      },
+      call?.signal,
+    );
+  }
+
+  async #once<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse<TData>> {
     const what = `Twilio ${opts.method.toUpperCase()} ${new URL(opts.uri).pathname}`;
     let response: TwilioResponse<TData>;
     try {
@@ -99,6 +134,7 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
     : [account.accountSid, account.authToken];
   const httpClient = new TypedErrorsRequestClient({ timeout, keepAlive: true });
   httpClient.observe = options.onResponse;
+  httpClient.gate = options.gate;
   const client = twilio(username, password, {
     accountSid: account.accountSid,
     httpClient,
@@ -115,18 +151,23 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
     accountSid: account.accountSid,
 
     /** The recording resource exactly as Twilio returned it (unknown fields included). */
-    async fetchRecording(recordingSid: string): Promise<RecordingResource> {
-      const payload = await client.api.v2010.fetch({
-        method: 'get',
-        uri: `Accounts/${account.accountSid}/Recordings/${recordingSid}.json`,
-      });
+    async fetchRecording(recordingSid: string, call: RestCallOptions = {}): Promise<RecordingResource> {
+      const payload = await callOptions.run(call, () =>
+        client.api.v2010.fetch({
+          method: 'get',
+          uri: `Accounts/${account.accountSid}/Recordings/${recordingSid}.json`,
+        }),
+      );
       return RecordingResource.parse(payload);
     },
 
     /** Deletes the recording at Twilio. A recording that is already gone (404 / 20404) counts as deleted. */
-    async deleteRecording(recordingSid: string): Promise<'deleted' | 'already-gone'> {
+    async deleteRecording(
+      recordingSid: string,
+      call: RestCallOptions = {},
+    ): Promise<'deleted' | 'already-gone'> {
       try {
-        await recordings(recordingSid).remove();
+        await callOptions.run(call, () => recordings(recordingSid).remove());
         return 'deleted';
       } catch (error) {
         if ((error as { kind?: unknown }).kind === 'not-found') return 'already-gone';
@@ -138,13 +179,19 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
      * Every transcription of the recording (`<Record transcribe="true">`), as Twilio returned them, following
      * `next_page_uri` (a recording has a handful at most). None for a recording made without transcription.
      */
-    async listTranscriptions(recordingSid: string): Promise<TranscriptionResource[]> {
+    async listTranscriptions(
+      recordingSid: string,
+      call: RestCallOptions = {},
+    ): Promise<TranscriptionResource[]> {
       const all: TranscriptionResource[] = [];
       let uri: string | undefined =
         `Accounts/${account.accountSid}/Recordings/${recordingSid}/Transcriptions.json`;
       let params: Record<string, string> = { PageSize: '1000' };
       while (uri) {
-        const page = TranscriptionPage.parse(await client.api.v2010.fetch({ method: 'get', uri, params }));
+        const request = { method: 'get' as const, uri, params };
+        const page = TranscriptionPage.parse(
+          await callOptions.run(call, () => client.api.v2010.fetch(request)),
+        );
         all.push(...page.transcriptions);
         const next = page.next_page_uri ? new URL(page.next_page_uri, baseUrl) : undefined;
         // Twilio's next_page_uri is absolute from the host; the SDK wants it from the API version.
@@ -155,9 +202,14 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
     },
 
     /** Deletes a transcription at Twilio. One that is already gone (404 / 20404) counts as deleted. */
-    async deleteTranscription(transcriptionSid: string): Promise<'deleted' | 'already-gone'> {
+    async deleteTranscription(
+      transcriptionSid: string,
+      call: RestCallOptions = {},
+    ): Promise<'deleted' | 'already-gone'> {
       try {
-        await client.api.v2010.accounts(account.accountSid).transcriptions(transcriptionSid).remove();
+        await callOptions.run(call, () =>
+          client.api.v2010.accounts(account.accountSid).transcriptions(transcriptionSid).remove(),
+        );
         return 'deleted';
       } catch (error) {
         if ((error as { kind?: unknown }).kind === 'not-found') return 'already-gone';
@@ -171,14 +223,17 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
      * from any page it yielded.
      */
     async *listRecordingPages(filter: ListRecordingsFilter = {}): AsyncGenerator<RecordingListPage> {
-      let page: RecordingPageLike = filter.startAt
-        ? await recordings.getPage(baseUrl + filter.startAt)
-        : await recordings.page({
-            pageSize: filter.pageSize ?? 1000,
-            ...(filter.createdAfter ? { dateCreatedAfter: filter.createdAfter } : {}),
-            ...(filter.createdBefore ? { dateCreatedBefore: filter.createdBefore } : {}),
-            ...(filter.callSid ? { callSid: filter.callSid } : {}),
-          });
+      const call = { signal: filter.signal };
+      let page: RecordingPageLike = await callOptions.run(call, () =>
+        filter.startAt
+          ? recordings.getPage(baseUrl + filter.startAt)
+          : recordings.page({
+              pageSize: filter.pageSize ?? 1000,
+              ...(filter.createdAfter ? { dateCreatedAfter: filter.createdAfter } : {}),
+              ...(filter.createdBefore ? { dateCreatedBefore: filter.createdBefore } : {}),
+              ...(filter.callSid ? { callSid: filter.callSid } : {}),
+            }),
+      );
       while (true) {
         const nextUrl = page.nextPageUrl ? new URL(page.nextPageUrl) : undefined;
         yield {
@@ -197,7 +252,7 @@ export function createTwilioRestClient(account: TwilioAccountCredentials, option
           ),
           nextPage: nextUrl ? nextUrl.pathname + nextUrl.search : undefined,
         };
-        const next = page.nextPage();
+        const next = callOptions.run(call, () => page.nextPage());
         if (!next) return;
         page = await next;
       }

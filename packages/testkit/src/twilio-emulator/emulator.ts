@@ -4,6 +4,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { listenOn } from '../free-port.ts';
 import { type ApiRoute, matchApiRoute } from './api-route.ts';
 import { authenticate } from './basic-auth.ts';
+import { type ConcurrencyStats, createConcurrencyCap } from './concurrency-cap.ts';
 import {
   createFaultRegistry,
   type Fault,
@@ -73,6 +74,11 @@ export interface TwilioEmulatorOptions {
   seed?: string;
   /** Time source for dates, `completeAt` and URL expiry (default Date.now). */
   clock?: () => number;
+  /**
+   * Twilio's per-account concurrency limit: an API request arriving while this many of the same account's
+   * are in flight is answered 429 (20429). Default: none. Signed media (another host) does not count.
+   */
+  concurrencyLimit?: number;
 }
 
 export interface MediaRequestOptions {
@@ -116,6 +122,12 @@ export interface TwilioEmulator {
   expectedMedia(sid: string, options?: MediaRequestOptions): Promise<ExpectedMedia>;
   /** A signed URL on the second origin, e.g. one that has already expired. */
   signMediaUrl(sid: string, options?: MediaRequestOptions & { expiresAt?: Date | number }): string;
+  /** Sets (or, with undefined, lifts) the per-account concurrency limit. */
+  setConcurrencyLimit(limit: number | undefined): void;
+  /** How many of an account's requests were in flight, on average and at most, and how many were refused. */
+  concurrency(accountSid: string): ConcurrencyStats;
+  /** Starts those figures again from now. */
+  resetConcurrency(): void;
   injectFault(spec: FaultSpec): Fault;
   clearFaults(): void;
   /** Every request to either origin, in arrival order. */
@@ -134,6 +146,8 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
   const signingSecret = randomBytes(32).toString('hex');
   const ttlSeconds = options.signedMediaTtlSeconds ?? 600;
   const expectedCache = new Map<string, Promise<ExpectedMedia>>();
+  // Real elapsed time even under a test clock: the average in flight is a measure of the client.
+  const cap = createConcurrencyCap(() => performance.now(), options.concurrencyLimit);
   let baseUrl = '';
   let mediaBaseUrl = '';
 
@@ -229,6 +243,9 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     if (auth.accountSid === null || auth.accountSid !== route.accountSid) {
       return sendError(401, authenticationError(), { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
     }
+    const admitted = cap.admit(route.accountSid);
+    if (!admitted) return sendError(429, rateLimitError());
+    res.once('close', admitted);
     if (route.route === 'unknown' || route.route === 'signed-media')
       return sendError(404, notFoundError(url.pathname));
 
@@ -512,6 +529,9 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
         expires: Math.floor(new Date(expiresAt).getTime() / 1000),
       });
     },
+    setConcurrencyLimit: (limit) => cap.setLimit(limit),
+    concurrency: (accountSid) => cap.stats(accountSid),
+    resetConcurrency: () => cap.reset(),
     injectFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     get requests() {

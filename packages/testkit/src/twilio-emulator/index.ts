@@ -5,6 +5,7 @@ export {
   type SendRecordingStatusCallbackInput,
   sendRecordingStatusCallback,
 } from './callbacks.ts';
+export type { ConcurrencyStats } from './concurrency-cap.ts';
 export {
   type ExpectedMedia,
   type MediaRequestOptions,
