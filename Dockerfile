@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
 #
-# One image recipe for the three apps:
-#   docker build --build-arg APP=ingest-api -t recording-vault/ingest-api .   (or worker, dashboard)
+# One image recipe for the four apps:
+#   docker build --build-arg APP=ingest-api -t recording-vault/ingest-api .   (or worker, dashboard, recordings-api)
 # docker-compose.yml builds each app with its own APP. Every layer before `ARG APP` is the same for the
-# three apps, so they share the dependency download and the TypeScript build.
+# four apps, so they share the dependency download and the TypeScript build.
 
 # Node 24 on Debian 12 (bookworm), pinned to a patch release; keep it within package.json's engines.
 # Pin the digest as well (`FROM node:24.11.1-bookworm-slim@sha256:…`) where a registry can be asked for
@@ -46,8 +46,8 @@ ARG APP
 # `pnpm deploy` copies the app (its `files`: dist) with its production dependencies, the workspace
 # packages injected as copies of their own dist/, into a self-contained /out.
 RUN case "${APP}" in \
-      ingest-api|worker|dashboard) ;; \
-      *) echo "build with --build-arg APP=ingest-api|worker|dashboard (got '${APP}')" >&2; exit 1 ;; \
+      ingest-api|worker|dashboard|recordings-api) ;; \
+      *) echo "build with --build-arg APP=ingest-api|worker|dashboard|recordings-api (got '${APP}')" >&2; exit 1 ;; \
     esac \
  && pnpm deploy --filter "@recording-vault/${APP}" --prod /out \
  && test -f /out/dist/main.js
@@ -55,6 +55,10 @@ RUN case "${APP}" in \
 FROM base AS runtime
 # tini as PID 1 forwards SIGTERM to node (which then shuts down in order) and reaps zombies, also under a
 # plain `docker run` without `--init`; compose therefore does not set `init: true` as well.
+# No ffmpeg: the recordings API serves the format a recording was archived in and answers 406 for the other
+# one (transcoding is not implemented yet). Debian's ffmpeg (`--no-install-recommends`) brings some 90
+# packages and over 150 MiB of codec libraries into every app's image: add it, in a stage for the
+# recordings API alone, once the API transcodes.
 RUN apt-get update \
  && apt-get install --yes --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*

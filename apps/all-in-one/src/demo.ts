@@ -24,7 +24,8 @@ import { startStack } from './stack.ts';
 
 /**
  * `pnpm demo`: the whole vault against the project's Twilio API emulator, so that a newcomer sees
- * recordings flow (callback → archive job → folder → delete at Twilio) without a Twilio account.
+ * recordings flow (callback → archive job → folder → delete at Twilio → played back from the vault)
+ * without a Twilio account.
  */
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -56,6 +57,9 @@ const redis = await demoRedis();
 const storageDir = await mkdtemp(join(tmpdir(), 'recording-vault-demo-'));
 const ingestPort = await portFor('INGEST_PORT', 3000);
 const credentials = { user: 'demo', password: randomBytes(12).toString('base64url') };
+// The recordings API signs playback links with it; made up for the run unless one is set.
+const ownLinkSecret = process.env.RECORDINGS_LINK_SECRET || undefined;
+const linkSecret = ownLinkSecret ?? randomBytes(32).toString('base64url');
 const config = parseStackEnv({
   REDIS_URL: redis.url,
   QUEUE_PREFIX: prefix,
@@ -72,6 +76,9 @@ const config = parseStackEnv({
   DASHBOARD_PASSWORD: credentials.password,
   WORKER_METRICS_HOST: '127.0.0.1',
   WORKER_METRICS_PORT: String(await portFor('WORKER_METRICS_PORT', 9464)),
+  RECORDINGS_API_HOST: '127.0.0.1',
+  RECORDINGS_API_PORT: String(await portFor('RECORDINGS_API_PORT', 3002)),
+  RECORDINGS_LINK_SECRET: linkSecret,
   STORAGE_DIR: storageDir,
   JOB_BACKOFF_MS: '1000',
   // The story shown is callback → job; the reconciliation would race the callbacks to the same jobs.
@@ -95,6 +102,7 @@ say(`  dashboard  ${stack.urls.dashboard}`);
 say(`             user ${credentials.user}, password ${credentials.password} (made up for this run)`);
 say(`  storage    ${storageDir}`);
 say(`  callbacks  ${stack.urls.callbacks}`);
+say(`  recordings ${stack.urls.recordingsApi} (Twilio's read API over the archive)`);
 say(`  metrics    ${stack.urls.metrics}`);
 say(`  Twilio     ${emulator.baseUrl} (emulator, account ${account.accountSid})`);
 say(
@@ -122,6 +130,7 @@ say();
 say(`${archived.length} recordings archived into ${storageDir} and deleted at the emulated Twilio.`);
 say(`Look at the archive queue in the dashboard: ${stack.urls.dashboard}queue/${QueueName.archive}`);
 say();
+await showPlayback(archived);
 say(
   `${unannounced.length} more recordings wait at the emulated Twilio that no callback announced: the backfill finds them.`,
 );
@@ -134,8 +143,11 @@ say('  pnpm vault status');
 say(`  pnpm vault backfill --from ${range.from} --to ${range.to} --dry-run`);
 say(`  pnpm vault backfill --from ${range.from} --to ${range.to}`);
 say();
-say('With the same lines, `pnpm start:worker` adds a worker to the demo, and `pnpm start:dashboard` a board');
-say('(give it a DASHBOARD_PORT, DASHBOARD_USER and DASHBOARD_PASSWORD of its own).');
+say(
+  'With the same lines, `pnpm start:worker` adds a worker to the demo, `pnpm start:dashboard` a board (give it',
+);
+say('a DASHBOARD_PORT, DASHBOARD_USER and DASHBOARD_PASSWORD of its own) and `pnpm start:recordings-api` a');
+say('recordings API (give it a RECORDINGS_API_PORT of its own).');
 say('The storage folder stays after the demo. Ctrl-C stops it.');
 
 /**
@@ -154,7 +166,48 @@ function vaultEnvironment(): string[] {
     `export TWILIO_AUTH_TOKEN='${account.authToken}'`,
     `export TWILIO_API_BASE_URL='${emulator.baseUrl}'`,
     `export STORAGE_DIR='${storageDir}'`,
+    `export RECORDINGS_API_PUBLIC_URL='${stack.urls.recordingsApiPublic}'`,
+    ...(ownLinkSecret
+      ? ['# and RECORDINGS_LINK_SECRET, the one you set']
+      : [`export RECORDINGS_LINK_SECRET='${linkSecret}'`]),
   ];
+}
+
+/**
+ * How an app plays an archived recording once Twilio has deleted it: the same request to the vault with the
+ * same credentials (the emulator's here), or a signed link that needs none, issued by the API itself.
+ */
+async function showPlayback(list: RecordingResource[]): Promise<void> {
+  const example = list.find((recording) => recording.channels === 2) ?? list[0];
+  if (!example || stopping) return;
+  const api = stack.urls.recordingsApiPublic;
+  const user = `${account.accountSid}:${account.authToken}`;
+  const path = `/2010-04-01/Accounts/${account.accountSid}/Recordings/${example.sid}`;
+  say(`They play back from the vault, as they played from Twilio (${describe(example)}):`);
+  say();
+  say(`  curl -u '${user}' ${api}${path}.json`);
+  say(`  curl -u '${user}' -o ${example.sid}.wav ${api}${path}.wav`);
+  say();
+  say(`  twilio SDK: client.api.baseUrl = '${api}'; await client.recordings('${example.sid}').fetch()`);
+  say();
+  const link = await fetch(`${stack.urls.recordingsApi}/v1/links`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(user).toString('base64')}`,
+      'Content-Type': 'application/json',
+    },
+    body: JSON.stringify({ RecordingSid: example.sid, Ttl: '1h' }),
+  }).then(
+    async (response) =>
+      response.status === 201
+        ? ((await response.json()) as { url: string }).url
+        : `(not issued: HTTP ${response.status} ${await response.text()})`,
+    (error: unknown) => `(not issued: ${error instanceof Error ? error.message : String(error)})`,
+  );
+  say('A signed link plays it without credentials for an hour (POST /v1/links):');
+  say();
+  say(`  ${link}`);
+  say();
 }
 
 /** The UTC days the emulated Twilio holds recordings for: a backfill over them finds every one. */

@@ -22,6 +22,7 @@ import {
 } from '@recording-vault/testkit';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { composeRedisHostPort } from './redis-probe.ts';
 
@@ -31,6 +32,15 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const vault = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
 const publicBaseUrl = 'https://vault.example.com';
 const dashboardPassword = 'a dashboard password';
+const linkSecret = 'a link secret of at least thirty-two characters';
+
+function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
 
 function run(script: string, env: Record<string, string>): AppProcess {
   return startAppProcess(script, [], env);
@@ -89,24 +99,29 @@ describe('pnpm start (all-in-one)', () => {
       DASHBOARD_PASSWORD: dashboardPassword,
       WORKER_METRICS_HOST: '127.0.0.1',
       WORKER_METRICS_PORT: String(await freePort()),
+      RECORDINGS_API_HOST: '127.0.0.1',
+      RECORDINGS_API_PORT: String(await freePort()),
+      RECORDINGS_LINK_SECRET: linkSecret,
       STORAGE_DIR: dir,
       JOB_BACKOFF_MS: '50',
     };
   }
 
-  it('archives a signed callback end to end into a folder, serves the board, stops on SIGTERM', async () => {
+  it('archives a signed callback end to end into a folder, serves it back and the board, stops on SIGTERM', async () => {
     const { prefix, cleanup } = testQueuePrefix(redis.url);
-    const { TWILIO_AUTH_TOKEN, DASHBOARD_PASSWORD, ...rest } = await stackEnv();
+    const { TWILIO_AUTH_TOKEN, DASHBOARD_PASSWORD, RECORDINGS_LINK_SECRET, ...rest } = await stackEnv();
     // Secrets from files, as Docker secrets mount them (with a trailing newline).
     const secrets = await mkdtemp(join(tmpdir(), 'rv-secrets-'));
     dirs.push(secrets);
     await writeFile(join(secrets, 'twilio_auth_token'), `${TWILIO_AUTH_TOKEN}\n`);
     await writeFile(join(secrets, 'dashboard_password'), `${DASHBOARD_PASSWORD}\n`);
+    await writeFile(join(secrets, 'recordings_link_secret'), `${RECORDINGS_LINK_SECRET}\n`);
     const env: Record<string, string> = {
       ...rest,
       QUEUE_PREFIX: prefix,
       TWILIO_AUTH_TOKEN_FILE: join(secrets, 'twilio_auth_token'),
       DASHBOARD_PASSWORD_FILE: join(secrets, 'dashboard_password'),
+      RECORDINGS_LINK_SECRET_FILE: join(secrets, 'recordings_link_secret'),
     };
     const stack = run(main, env);
     runs.push(stack);
@@ -117,6 +132,8 @@ describe('pnpm start (all-in-one)', () => {
     expect(banner).toContain(`give Twilio ${publicBaseUrl}/twilio/recording-status`);
     expect(banner).toContain(`dashboard  http://127.0.0.1:${env.DASHBOARD_PORT}/`);
     expect(banner).toContain(`metrics    http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`);
+    const recordingsApi = `http://127.0.0.1:${env.RECORDINGS_API_PORT}`;
+    expect(banner).toContain(`recordings ${recordingsApi}\n`);
 
     const recording = emulator.addRecording({ accountSid: account.accountSid, duration: 6, channels: 2 });
     const response = await sendRecordingStatusCallback({
@@ -149,7 +166,27 @@ describe('pnpm start (all-in-one)', () => {
       const stored = await readFile(join(env.STORAGE_DIR as string, result.key));
       const expected = await emulator.expectedMedia(recording.sid, { channels: 2 });
       expect(stored.length).toBe(expected.bytes);
-      expect(createHash('sha256').update(stored).digest('hex')).toBe(expected.sha256);
+      expect(sha256(stored)).toBe(expected.sha256);
+
+      // Deleted at Twilio, it plays from the stack's recordings API: the twilio SDK with its base URL
+      // switched, and the media through media_url with the same credentials.
+      const client = twilio(account.accountSid, account.authToken);
+      client.api.baseUrl = recordingsApi;
+      const fetched = await client.recordings(recording.sid).fetch();
+      expect(fetched).toMatchObject({ sid: recording.sid, callSid: recording.call_sid, channels: 2 });
+      expect(fetched.mediaUrl).toBe(
+        `${recordingsApi}/2010-04-01/Accounts/${account.accountSid}/Recordings/${recording.sid}`,
+      );
+      expect((await client.recordings.list({ callSid: recording.call_sid })).map((r) => r.sid)).toEqual([
+        recording.sid,
+      ]);
+      const media = await fetch(`${fetched.mediaUrl}.wav`, {
+        headers: { authorization: basicAuth(account.accountSid, account.authToken) },
+      });
+      expect(media.status).toBe(200);
+      expect(sha256(Buffer.from(await media.arrayBuffer()))).toBe(expected.sha256);
+      expect((await fetch(`${fetched.mediaUrl}.wav`)).status).toBe(401);
+      expect((await fetch(`${recordingsApi}/healthz`)).status).toBe(200);
     } finally {
       await queue.close();
       connection.disconnect();
@@ -157,14 +194,14 @@ describe('pnpm start (all-in-one)', () => {
 
     const dashboard = `http://127.0.0.1:${env.DASHBOARD_PORT}`;
     expect((await fetch(`${dashboard}/api/queues`)).status).toBe(401);
-    const authorization = `Basic ${Buffer.from(`operator:${dashboardPassword}`).toString('base64')}`;
+    const authorization = basicAuth('operator', dashboardPassword);
     expect((await fetch(`${dashboard}/api/queues`, { headers: { authorization } })).status).toBe(200);
     expect((await fetch(`${dashboard}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`)).status).toBe(200);
 
     stack.child.kill('SIGTERM');
     expect(await stack.exited).toBe(0);
-    for (const secret of [account.authToken, dashboardPassword]) {
+    for (const secret of [account.authToken, dashboardPassword, linkSecret]) {
       expect(stack.stdout()).not.toContain(secret);
       expect(stack.stderr()).not.toContain(secret);
     }
@@ -231,6 +268,7 @@ describe('pnpm start (all-in-one)', () => {
       .filter((line) => line.startsWith('  - '));
     expect(problems.sort()).toEqual([
       '  - DASHBOARD_PASSWORD: is the placeholder from .env.example: choose a password of your own',
+      '  - RECORDINGS_LINK_SECRET: is the placeholder from .env.example: choose a random secret of your own (openssl rand -base64 32)',
       '  - S3_SECRET_KEY: is the placeholder from .env.example: choose a secret of your own',
       '  - TWILIO_ACCOUNT_SID: is a placeholder (all zeros): set your account SID from the Twilio Console',
       '  - TWILIO_AUTH_TOKEN: is a placeholder (all zeros): set your auth token from the Twilio Console',
@@ -243,6 +281,7 @@ describe('pnpm start (all-in-one)', () => {
       TWILIO_API_KEY_SECRET: 'short-secret',
       DASHBOARD_PASSWORD: 'pw-secret',
       METRICS_TOKEN: 'metrics-secret',
+      RECORDINGS_LINK_SECRET: 'short-link-secret',
     };
     const bad: Record<string, string> = {
       ...secrets,
@@ -278,6 +317,9 @@ describe('pnpm start (all-in-one)', () => {
       DASHBOARD_PORT: '65536',
       DASHBOARD_AUTH: 'maybe',
       DASHBOARD_TRUST_PROXY: 'true',
+      RECORDINGS_API_PORT: '99999',
+      RECORDINGS_API_PUBLIC_URL: 'vault.example.com:3002',
+      RECORDINGS_API_TRUST_PROXY: 'true',
     };
     const stack = run(main, bad);
     runs.push(stack);
@@ -298,11 +340,12 @@ describe('pnpm start (all-in-one)', () => {
     expect(stderr).toContain('  - INGEST_PORT: must be a port number from 0 to 65535 (got 70000)');
   });
 
-  it('without dashboard credentials, lists every problem and exits non-zero', async () => {
+  it('without dashboard credentials or a link secret, lists every problem and exits non-zero', async () => {
     const env = await stackEnv();
     delete env.DASHBOARD_USER;
     delete env.DASHBOARD_PASSWORD;
     delete env.PUBLIC_BASE_URL;
+    delete env.RECORDINGS_LINK_SECRET;
     const stack = run(main, { ...env, TWILIO_AUTH_TOKEN: 'not-a-token' });
     runs.push(stack);
     expect(await stack.exited).toBe(1);
@@ -310,6 +353,7 @@ describe('pnpm start (all-in-one)', () => {
     for (const name of ['DASHBOARD_USER', 'DASHBOARD_PASSWORD', 'PUBLIC_BASE_URL', 'TWILIO_AUTH_TOKEN']) {
       expect(stderr).toContain(`${name}:`);
     }
+    expect(stderr).toContain('  - RECORDINGS_LINK_SECRET: is required\n');
     expect(stderr).toContain('DASHBOARD_AUTH=off');
     // Once each, although ingest and worker both read the Twilio token.
     expect(stderr.split('TWILIO_AUTH_TOKEN:').length).toBe(2);
@@ -343,11 +387,34 @@ describe('pnpm demo', () => {
       expect(out.match(/^archived {2}RE/gm)?.length).toBe(3);
       expect(out).not.toMatch(/^failed/m);
       const dashboard = /dashboard {2}(\S+)/.exec(out)?.[1] as string;
-      const [, user, password] = /user (\S+), password (\S+)/.exec(out) ?? [];
+      const [, user = '', password = ''] = /user (\S+), password (\S+)/.exec(out) ?? [];
       const storage = /storage {4}(\S+)/.exec(out)?.[1] as string;
       expect((await fetch(dashboard)).status).toBe(401);
-      const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-      expect((await fetch(dashboard, { headers: { authorization } })).status).toBe(200);
+      expect((await fetch(dashboard, { headers: { authorization: basicAuth(user, password) } })).status).toBe(
+        200,
+      );
+
+      // The archive plays back from the demo's recordings API: the printed curl, and the signed link.
+      const recordingsApi = /^ {2}recordings (\S+)/m.exec(out)?.[1] as string;
+      expect((await fetch(`${recordingsApi}/healthz`)).status).toBe(200);
+      const [, curlUser = '', resourceUrl = ''] = /^ {2}curl -u '([^']+)' (\S+\.json)$/m.exec(out) ?? [];
+      expect(resourceUrl.startsWith(`${recordingsApi}/2010-04-01/Accounts/`)).toBe(true);
+      const [curlSid = '', curlToken = ''] = curlUser.split(':');
+      const resource = await fetch(resourceUrl, {
+        headers: { authorization: basicAuth(curlSid, curlToken) },
+      });
+      expect(resource.status).toBe(200);
+      const shown = (await resource.json()) as { sid: string; channels: number; duration: string };
+      expect(shown.channels).toBe(2);
+      expect((await fetch(resourceUrl)).status).toBe(401);
+      const link = /^ {2}(http:\/\/\S+\/v1\/media\/\S+)$/m.exec(out)?.[1] as string;
+      expect(link).toContain(shown.sid);
+      const played = await fetch(link);
+      expect(played.status).toBe(200);
+      const wav = Buffer.from(await played.arrayBuffer());
+      expect(wav.readUInt16LE(22)).toBe(2);
+      // Both channels, whole: 16-bit 8 kHz PCM per channel after a 44-byte header.
+      expect(wav.length).toBe(44 + Number(shown.duration) * 2 * 16_000);
 
       // The printed lines, as an operator pastes them into another shell, point the CLI at the demo.
       const vaultEnv = Object.fromEntries(

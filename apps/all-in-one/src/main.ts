@@ -4,7 +4,7 @@ import { parseStackEnv, type StackConfig } from './config.ts';
 import { redisAnswers, redisMissingHelp } from './redis-probe.ts';
 import { type StackUrls, startStack } from './stack.ts';
 
-// `pnpm start`: the whole vault in one process, for a laptop. Production runs the three apps apart.
+// `pnpm start`: the whole vault in one process, for a laptop. Production runs the four apps apart.
 let config: StackConfig;
 try {
   config = parseStackEnv(process.env);
@@ -28,12 +28,18 @@ const stack = await startStack(config).catch((error: unknown) => {
 process.stdout.write(banner(stack.urls));
 
 function banner(urls: StackUrls): string {
+  const publicRecordings =
+    urls.recordingsApiPublic === urls.recordingsApi
+      ? ''
+      : `, media_url and links on ${urls.recordingsApiPublic}`;
   return [
     '',
-    'Recording Vault is running (ingest API, worker and dashboard in one process):',
+    'Recording Vault is running (ingest API, worker, dashboard and recordings API in one process):',
     `  callbacks  ${urls.callbacks}`,
     `             give Twilio ${urls.publicCallbacks}`,
     `  dashboard  ${urls.dashboard}`,
+    `  recordings ${urls.recordingsApi}`,
+    `             Twilio's read API over the archive${publicRecordings}`,
     `  metrics    ${urls.metrics}`,
     `  storage    ${urls.storage}`,
     'Ctrl-C stops it.',

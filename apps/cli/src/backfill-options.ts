@@ -17,14 +17,14 @@ export const defaultStoragePricePerMinute = 0.0005;
 
 const isoDay = /^\d{4}-\d{2}-\d{2}$/;
 
-function validDay(value: string): boolean {
+export function validDay(value: string): boolean {
   if (!isoDay.test(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
 /** `today` and `yesterday` are UTC days, as every day of a backfill is. */
-function resolveDay(value: string | undefined, now: Date): string | undefined {
+export function resolveDay(value: string | undefined, now: Date): string | undefined {
   const daysAgo = value === 'today' ? 0 : value === 'yesterday' ? 1 : undefined;
   if (daysAgo === undefined) return value;
   return new Date(now.getTime() - daysAgo * 86_400_000).toISOString().slice(0, 10);

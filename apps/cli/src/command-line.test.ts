@@ -7,6 +7,8 @@ describe('parseCommandLine', () => {
     expect(line).toMatchObject({ command: 'help' });
     expect(line.command === 'help' && line.text).toContain('vault backfill --from YYYY-MM-DD');
     expect(line.command === 'help' && line.text).toContain('vault accounts [--check] [--json]');
+    for (const usage of ['vault link RE…', 'vault get RE…', 'vault find --call CA…', 'vault reindex'])
+      expect(line.command === 'help' && line.text).toContain(usage);
   });
 
   it.each([
@@ -17,6 +19,12 @@ describe('parseCommandLine', () => {
     [['help', 'status'], 'usage: vault status'],
     [['accounts', '--check', '--help'], 'usage: vault accounts'],
     [['help', 'accounts'], 'usage: vault accounts'],
+    [['link', '--help'], 'usage: vault link'],
+    [['link', 'RE1', '-h'], 'usage: vault link'],
+    [['help', 'get'], 'usage: vault get'],
+    [['get', '--help'], 'usage: vault get'],
+    [['find', '--help'], 'usage: vault find'],
+    [['help', 'reindex'], 'usage: vault reindex'],
   ])('%j is the help of the command', (argv, usage) => {
     const line = parseCommandLine(argv);
     expect(line.command === 'help' && line.text.startsWith(usage)).toBe(true);
@@ -34,6 +42,22 @@ describe('parseCommandLine', () => {
       command: 'backfill',
       options: { from: '2025-05-01', to: '2025-05-02' },
     });
+    const recordingSid = `RE${'a'.repeat(32)}`;
+    expect(parseCommandLine(['link', recordingSid, '--ttl', '15m'])).toEqual({
+      command: 'link',
+      options: { recordingSid, ttlMs: 900_000, format: undefined },
+    });
+    expect(parseCommandLine(['get', recordingSid, '--out', 'x.wav'])).toEqual({
+      command: 'get',
+      options: { recordingSid, out: 'x.wav' },
+    });
+    expect(
+      parseCommandLine(['find', '--from', 'today', '--to', 'today'], new Date('2026-11-30T12:00:00Z')),
+    ).toEqual({
+      command: 'find',
+      options: { by: 'date', from: '2026-11-30', to: '2026-11-30', accounts: [], json: false },
+    });
+    expect(parseCommandLine(['reindex'])).toEqual({ command: 'reindex', options: { accounts: [] } });
   });
 
   it.each([
@@ -44,6 +68,10 @@ describe('parseCommandLine', () => {
     [['status', 'now'], 'Unexpected argument'],
     [['accounts', '--chek'], "Unknown option '--chek'"],
     [['accounts', 'AC1'], 'Unexpected argument'],
+    [['link'], 'a RecordingSid is required'],
+    [['get', 'RE1'], 'RE1 is not a RecordingSid'],
+    [['find'], '--call, or --from and --to, is required'],
+    [['reindex', '--acount', 'AC1'], "Unknown option '--acount'"],
   ])('%j is a usage error: %s', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(
       expect.objectContaining({ message: expect.stringContaining(message), exitCode: 2 }),

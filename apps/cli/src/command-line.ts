@@ -1,4 +1,14 @@
 import { parseArgs } from 'node:util';
+import {
+  type FindOptions,
+  type GetOptions,
+  type LinkOptions,
+  parseFindOptions,
+  parseGetOptions,
+  parseLinkOptions,
+  parseReindexOptions,
+  type ReindexOptions,
+} from './archive-options.ts';
 import { type BackfillOptions, parseBackfillOptions } from './backfill-options.ts';
 import { CliError } from './cli-error.ts';
 import { accountsUsage, generalUsage, helpText, isCommandName, statusUsage } from './usage.ts';
@@ -7,7 +17,11 @@ export type CommandLine =
   | { command: 'help'; text: string }
   | { command: 'backfill'; options: BackfillOptions }
   | { command: 'status'; json: boolean }
-  | { command: 'accounts'; json: boolean; check: boolean };
+  | { command: 'accounts'; json: boolean; check: boolean }
+  | { command: 'link'; options: LinkOptions }
+  | { command: 'get'; options: GetOptions }
+  | { command: 'find'; options: FindOptions }
+  | { command: 'reindex'; options: ReindexOptions };
 
 const helpFlags = ['--help', '-h'];
 
@@ -29,6 +43,10 @@ export function parseCommandLine(argv: readonly string[], now = new Date()): Com
   if (!isCommandName(command)) throw new CliError(`unknown command ${command}\n${generalUsage}`, 2);
   if (args.some((arg) => helpFlags.includes(arg))) return { command: 'help', text: helpText(command) };
   if (command === 'backfill') return { command, options: parseBackfillOptions(args, now) };
+  if (command === 'link') return { command, options: parseLinkOptions(args) };
+  if (command === 'get') return { command, options: parseGetOptions(args) };
+  if (command === 'find') return { command, options: parseFindOptions(args, now) };
+  if (command === 'reindex') return { command, options: parseReindexOptions(args) };
   if (command === 'accounts') {
     const values = parseFlags(args, ['json', 'check'], accountsUsage);
     return { command, json: values.json ?? false, check: values.check ?? false };

@@ -538,8 +538,15 @@ describe('vault', () => {
       archived: number;
       pending: number;
       failed: number;
+      twilioWindow: { window: number; inFlight: number; answered: number } | null;
     }>;
     expect(statuses.map((s) => s.archived).reduce((a, b) => a + b, 0)).toBe(completed.length);
     expect(statuses.every((s) => s.pending === 0 && s.failed === 0)).toBe(true);
+    // Every account's requests went through its window, and none is left in flight.
+    for (const s of statuses) {
+      expect(s.twilioWindow?.answered).toBeGreaterThan(0);
+      expect(s.twilioWindow?.inFlight).toBe(0);
+    }
+    expect((await run(['status'], env)).stdout).toMatch(/ {2}Twilio requests: window [\d.]+, in flight 0, /);
   });
 });

@@ -15,6 +15,7 @@ import {
   listing,
   restClientFor,
 } from './accounts.ts';
+import { find, get, link, type Output, reindex } from './archive-commands.ts';
 import { type BackfillOptions, selectAccounts } from './backfill-options.ts';
 import { startBackfill } from './backfill-run.ts';
 import { CliError } from './cli-error.ts';
@@ -28,6 +29,7 @@ import { formatStatus, readStatus } from './status.ts';
 type Settings = DeepReadonly<CliEnv>;
 
 const out = process.stdout;
+const io: Output = { out, err: process.stderr };
 
 /** Exit codes: 0 done, 1 something failed (or a setting or a server), 2 a wrong command line. */
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +41,15 @@ async function main(argv: string[]): Promise<number> {
   const env = loadConfigOrExit(cliEnv, process.env, 'vault');
   if (line.command === 'status') return await status(env, line.json);
   if (line.command === 'accounts') return await accounts(env, line.json, line.check);
+  if (line.command === 'link') return await link(env, line.options, io);
+  if (line.command === 'get') {
+    // Ctrl-C stops the copy and removes what it wrote so far.
+    const interrupted = new AbortController();
+    process.once('SIGINT', () => interrupted.abort());
+    return await get(env, line.options, io, interrupted.signal);
+  }
+  if (line.command === 'find') return await find(env, line.options, io);
+  if (line.command === 'reindex') return await reindex(env, line.options, io);
   return await backfill(env, line.options);
 }
 

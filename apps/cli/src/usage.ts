@@ -1,6 +1,6 @@
 /** What `vault --help` and `vault <command> --help` print: read without any configuration. */
 
-export const commandNames = ['backfill', 'status', 'accounts'] as const;
+export const commandNames = ['backfill', 'status', 'accounts', 'link', 'get', 'find', 'reindex'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export function isCommandName(value: string | undefined): value is CommandName {
@@ -17,21 +17,34 @@ const settings = `settings, from the environment, the same as the workers':
   TWILIO_ACCOUNTS_FILE  more accounts, from a JSON or YAML file, each with its region and edge
   TWILIO_API_BASE_URL   one API origin for every account (an emulator); unset, each account's region
                         decides (https://api.twilio.com for us1)
-  RECORDING_FORMAT      wav or mp3, what the workers store: --dry-run estimates sizes in it (default wav)`;
+  RECORDING_FORMAT      wav or mp3, what the workers store: --dry-run estimates sizes in it (default wav)
+  STORAGE_DIR           the folder the workers store into, which get and reindex read (default
+                        ./data/recordings); with S3_ENDPOINT set, the bucket S3_BUCKET (default
+                        recordings) with S3_ACCESS_KEY, S3_SECRET_KEY and S3_REGION (default us-east-1)
+  RECORDINGS_API_PUBLIC_URL
+                        where the recordings API is reached: the links of vault link start there
+  RECORDINGS_LINK_SECRET
+                        the recordings API's link secret: vault link signs its links with it`;
 
 const exitCodes = `exit codes:
   0  done, nothing failed
-  1  something failed: a day not listed, a recording not archived, Redis or Twilio unreachable, an account
-     that failed its check, a bad setting
-  2  the command line is wrong (an unknown command or option, a malformed date)`;
+  1  something failed: a day not listed, a recording not archived, Redis, Twilio or storage unreachable, an
+     account that failed its check, a recording not in the archive, a copy that does not match its record,
+     a sidecar a rebuild could not index, a bad setting
+  2  the command line is wrong (an unknown command or option, a malformed date or SID)`;
 
 export const generalUsage = `usage:
   vault backfill --from YYYY-MM-DD --to YYYY-MM-DD [--account AC…]… [--dry-run] [--price-per-minute 0.0005]
   vault status [--json]
   vault accounts [--check] [--json]
-  vault help [backfill | status | accounts]`;
+  vault link RE… [--ttl 60m] [--format wav|mp3]
+  vault get RE… [--out FILE]
+  vault find --call CA… | --from YYYY-MM-DD --to YYYY-MM-DD [--account AC…]… [--json]
+  vault reindex [--account AC…]…
+  vault help [backfill | status | accounts | link | get | find | reindex]`;
 
-const generalHelp = `vault: archive what Twilio already holds, and see where the vault stands.
+const generalHelp = `vault: archive what Twilio already holds, see where the vault stands, and get
+archived recordings back.
 
 ${generalUsage}
 
@@ -39,6 +52,10 @@ commands:
   backfill  list a range of days at Twilio and archive every completed recording found (the workers do it)
   status    per account: archived, skipped, pending and failed, with the reasons
   accounts  the configured accounts, their regions and API origins; --check signs in to each
+  link      a URL that plays one archived recording without credentials, until it expires
+  get       copy one archived recording into a file, checked against its recorded size and SHA-256
+  find      the archived recordings of a call, or of a range of days
+  reindex   rebuild the archive index from the sidecars in storage
 
 \`vault <command> --help\` describes a command.
 
@@ -114,9 +131,108 @@ ${settings}
 
 ${exitCodes}`;
 
+export const linkUsage = 'usage: vault link RE… [--ttl 60m] [--format wav|mp3]';
+
+const linkHelp = `${linkUsage}
+
+Prints a URL that plays one archived recording without credentials until it expires, from any player,
+browser or tool: a link on the recordings API (RECORDINGS_API_PUBLIC_URL), signed with
+RECORDINGS_LINK_SECRET as the API checks it. The recording must be in the archive index, which knows its
+account and the format it is stored in. The URL is the last line printed: \`vault link RE… | tail -n 1\`.
+Anyone holding the link can play the recording until it expires: give it the shortest life that will do.
+
+options:
+  --ttl DURATION    how long the link plays: 90s, 15m, 1h, … up to 7d (default 60m)
+  --format wav|mp3  the format the link must play; refused unless it is the one stored, since the archive
+                    serves the bytes it stored
+  -h, --help        this help
+
+examples:
+  vault link RE0123456789abcdef0123456789abcdef
+  vault link RE0123456789abcdef0123456789abcdef --ttl 15m
+
+${settings}
+
+${exitCodes}`;
+
+export const getUsage = 'usage: vault get RE… [--out FILE]';
+
+const getHelp = `${getUsage}
+
+Looks the recording up in the archive index and copies its stored bytes from storage into FILE. The bytes
+go to a temporary file beside FILE while their size and SHA-256 are measured; FILE appears (or is
+replaced) only when both equal the archive's record of the recording. On a mismatch nothing is left
+behind, and the exit code is 1. An encrypted recording is written as stored: ciphertext, whose keys are in
+its sidecar (encryption_details).
+
+options:
+  --out FILE  where to write (default <RecordingSid>.<format> in the current folder)
+  -h, --help  this help
+
+examples:
+  vault get RE0123456789abcdef0123456789abcdef
+  vault get RE0123456789abcdef0123456789abcdef --out /tmp/call.wav
+
+${settings}
+
+${exitCodes}`;
+
+export const findUsage =
+  'usage: vault find --call CA… | --from YYYY-MM-DD --to YYYY-MM-DD [--account AC…]… [--json]';
+
+const findHelp = `${findUsage}
+
+Lists archived recordings from the archive index, account by account, newest first: those of one call, or
+those created on a range of UTC days. On a terminal the lines form a table: created, recording, call (or
+conference), account (when several accounts are listed), duration, channels, format (* when encrypted) and
+size. Piped, the same columns, the account always, separated by tabs, without a header, in raw values
+(ISO 8601 time, seconds, bytes).
+
+options:
+  --call CA…     the recordings of this call
+  --from DAY     first UTC day, YYYY-MM-DD, or today or yesterday
+  --to DAY       last UTC day, included
+  --account AC…  only this account (repeat for more); every configured account by default
+  --json         one JSON object a line: recordingSid, accountSid, callSid, conferenceSid, dateCreated,
+                 durationSeconds, channels, format, bytes, sha256, encrypted, key
+  -h, --help     this help
+
+examples:
+  vault find --call CA0123456789abcdef0123456789abcdef
+  vault find --from 2026-11-01 --to 2026-11-30 --json
+
+${settings}
+
+${exitCodes}`;
+
+export const reindexUsage = 'usage: vault reindex [--account AC…]…';
+
+const reindexHelp = `${reindexUsage}
+
+Rebuilds the archive index from storage, its source of truth. Every sidecar (the <key>.json the worker
+writes beside each recording) is read and its entry written again; then entries whose recording has no
+sidecar left are removed. Workers and the recordings API may run meanwhile. Prints the entries written and
+removed and each sidecar that could not be indexed; the exit code is 1 when there was one. While a sidecar
+cannot be read at all (storage failing), no entry is removed.
+
+options:
+  --account AC…  only this account's recordings (repeat for more); all of storage by default
+  -h, --help     this help
+
+${settings}
+
+${exitCodes}`;
+
+const helps: Record<CommandName, string> = {
+  backfill: backfillHelp,
+  status: statusHelp,
+  accounts: accountsHelp,
+  link: linkHelp,
+  get: getHelp,
+  find: findHelp,
+  reindex: reindexHelp,
+};
+
 export function helpText(command?: CommandName): string {
-  if (command === 'backfill') return backfillHelp;
-  if (command === 'status') return statusHelp;
-  if (command === 'accounts') return accountsHelp;
-  return generalHelp;
+  return command === undefined ? generalHelp : helps[command];
 }

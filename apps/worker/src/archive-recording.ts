@@ -1,4 +1,5 @@
 import { pipeline, Transform } from 'node:stream';
+import { type ArchiveIndex, entryFromSidecar, InvalidSidecarError } from '@recording-vault/archive-index';
 import type { ArchiveJob, PurgeJob } from '@recording-vault/contract';
 import {
   type ObjectStore,
@@ -6,6 +7,7 @@ import {
   StorageError,
   type StoredObject,
   sidecarKey,
+  transcriptionsKey,
 } from '@recording-vault/storage';
 import {
   isTwilioNotFound,
@@ -34,6 +36,8 @@ export interface ArchiveSettings {
 
 export interface ArchiveDeps {
   accounts: ReadonlyMap<string, TwilioAccount>;
+  /** Where archived recordings are found again (by the recordings API): written before any delete. */
+  index: Pick<ArchiveIndex, 'recordArchived'>;
   media: MediaDownloader;
   store: ObjectStore;
   settings: ArchiveSettings;
@@ -56,7 +60,7 @@ export interface ArchiveRun {
   confirmOwnership(): Promise<void>;
   /** Times each step, for metrics. */
   step<T>(
-    name: 'lookup' | 'download' | 'sidecar' | 'transcriptions' | 'verify-delete',
+    name: 'lookup' | 'download' | 'sidecar' | 'index' | 'transcriptions' | 'verify-delete',
     work: () => Promise<T>,
   ): Promise<T>;
 }
@@ -92,11 +96,15 @@ export function createArchiver(deps: ArchiveDeps) {
     if (!account) throw new ImpossibleJobError(`account ${job.accountSid} is not configured in this worker`);
 
     // 1. Look it up. The answer must be this recording's (see lookUp) before anything it says counts.
-    const recording = await run.step('lookup', () => lookUp(account, job));
+    const recording = await run.step('lookup', () => lookUp(account, job, run.signal));
     if (recording === 'gone') {
       const key = job.archiveKey ?? keyFromJob(job, settings.format);
       const copy = key ? await recordedCopy(key) : undefined;
-      if (copy) return { outcome: 'already-archived', key: copy.key, bytes: copy.bytes };
+      if (copy) {
+        // A run that crashed between its delete and its end may not have indexed it (an older worker).
+        await run.step('index', () => indexStoredSidecar(copy.key));
+        return { outcome: 'already-archived', key: copy.key, bytes: copy.bytes };
+      }
       throw new ImpossibleJobError('the recording vanished at Twilio before it was archived');
     }
     if (notReady.has(recording.status)) throw new RecordingNotReadyError(recording.status);
@@ -143,8 +151,10 @@ export function createArchiver(deps: ArchiveDeps) {
       await run.note(`stored ${key}: ${copy.bytes} bytes, sha256 ${copy.sha256}`);
     }
 
-    // 4. The metadata sidecar, before anything is deleted.
-    await run.step('sidecar', () => store.putJson(sidecarKey(key), sidecar(job, recording, copy, channels)));
+    // 4. The metadata sidecar and the recording's index entry, before anything is deleted.
+    const record = sidecar(job, recording, copy, channels);
+    await run.step('sidecar', () => store.putJson(sidecarKey(key), record));
+    await run.step('index', () => indexSidecar(record));
 
     // 5. Verify and delete.
     const target = { key, bytes: copy.bytes, sha256: copy.sha256 };
@@ -192,7 +202,7 @@ export function createArchiver(deps: ArchiveDeps) {
   ): Promise<{ archived: number; deleted: number } | undefined> {
     let listed: TranscriptionResource[];
     try {
-      listed = await account.rest.listTranscriptions(job.recordingSid);
+      listed = await account.rest.listTranscriptions(job.recordingSid, { signal: run.signal });
     } catch (error) {
       // Gone since the lookup (another run's delete): nothing left to wait for; the delete says 'already-gone'.
       if (isTwilioNotFound(error)) return undefined;
@@ -225,24 +235,62 @@ export function createArchiver(deps: ArchiveDeps) {
     }
     // The same rule as the recording's: nothing is deleted until the stored bytes, read back, match the record.
     const recorded = written ?? (await store.stat(fileKey));
-    const actual = await store.hash(fileKey, run.signal ? { signal: run.signal } : {});
-    if (!recorded || actual.bytes !== recorded.bytes || actual.sha256 !== recorded.sha256) {
-      throw new CopyMismatchError(
-        `stored transcriptions ${fileKey} do not match what was written; the recording and its transcriptions are kept at Twilio`,
-      );
-    }
-    await run.note(`stored ${all.length} transcription(s) in ${fileKey} (sha256 ${actual.sha256})`);
+    const prove = async () => {
+      const actual = await store.hash(fileKey, run.signal ? { signal: run.signal } : {});
+      if (!recorded || actual.bytes !== recorded.bytes || actual.sha256 !== recorded.sha256) {
+        throw new CopyMismatchError(
+          `stored transcriptions ${fileKey} do not match what was written; the recording and its transcriptions are kept at Twilio`,
+        );
+      }
+      return actual;
+    };
+    const proved = await prove();
+    await run.note(`stored ${all.length} transcription(s) in ${fileKey} (sha256 ${proved.sha256})`);
 
     let deleted = 0;
     if (settings.deleteTranscriptions ?? settings.deleteFromTwilio) {
       for (const transcription of listed) {
-        await run.confirmOwnership();
-        await account.rest.deleteTranscription(transcription.sid);
+        // Proved again once the request slot is held: no wait comes between the proof and the DELETE.
+        await account.rest.deleteTranscription(transcription.sid, {
+          signal: run.signal,
+          async beforeSend() {
+            await prove();
+            await run.confirmOwnership();
+          },
+        });
         deleted++;
       }
       if (deleted > 0) await run.note(`deleted ${deleted} transcription(s) at Twilio`);
     }
     return { archived: all.length, deleted };
+  }
+
+  /** Indexes a recording from its sidecar: the same entry `vault reindex` would make from storage. */
+  async function indexSidecar(record: unknown): Promise<void> {
+    let entry: ReturnType<typeof entryFromSidecar>;
+    try {
+      entry = entryFromSidecar(record);
+    } catch (error) {
+      // A resource without date_created, or without a call or conference, cannot be found again: keep it.
+      if (error instanceof InvalidSidecarError) throw new ImpossibleJobError(error.message);
+      throw error;
+    }
+    await deps.index.recordArchived(entry);
+  }
+
+  /** Indexes a stored copy from the sidecar beside it, when there is one. */
+  async function indexStoredSidecar(key: string): Promise<void> {
+    const jsonKey = sidecarKey(key);
+    if (!(await store.exists(jsonKey))) return;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.get(jsonKey)) chunks.push(chunk as Buffer);
+    const record: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    try {
+      await deps.index.recordArchived(entryFromSidecar(record));
+    } catch (error) {
+      // The copy is archived and gone at Twilio whatever its sidecar says: `vault reindex` reports it.
+      if (!(error instanceof InvalidSidecarError)) throw error;
+    }
   }
 
   /** The transcriptions an earlier run stored for this recording; undefined when there is no such file. */
@@ -319,10 +367,14 @@ function fitsResource(copy: StoredObject, job: ArchiveJob, expect: MediaExpectat
   );
 }
 
-async function lookUp(account: TwilioAccount, job: ArchiveJob): Promise<RecordingResource | 'gone'> {
+async function lookUp(
+  account: TwilioAccount,
+  job: ArchiveJob,
+  signal: AbortSignal | undefined,
+): Promise<RecordingResource | 'gone'> {
   let recording: RecordingResource;
   try {
-    recording = await account.rest.fetchRecording(job.recordingSid);
+    recording = await account.rest.fetchRecording(job.recordingSid, { signal });
   } catch (error) {
     if (isTwilioNotFound(error)) return 'gone';
     throw error;
@@ -368,11 +420,6 @@ function keyFromJob(job: ArchiveJob, format: 'wav' | 'mp3'): string | undefined 
     startTime: new Date(startTime),
     format,
   });
-}
-
-/** Where a recording's transcriptions are kept, beside its copy and sidecar. */
-export function transcriptionsKey(key: string): string {
-  return `${key}.transcriptions.json`;
 }
 
 function sidecar(job: ArchiveJob, recording: RecordingResource, copy: StoredObject, channels: 1 | 2) {

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
+import { createArchiveIndex } from '@recording-vault/archive-index';
 import { type DeepReadonly, redisSettings, storageSettings, twilioSettings } from '@recording-vault/config';
 import { createLogger, type Logger } from '@recording-vault/logger';
 import { logConnectionChanges, workerConnection } from '@recording-vault/redis';
 import { createStore } from '@recording-vault/storage';
-import { createMediaDownloader } from '@recording-vault/twilio';
+import { createMediaDownloader, createRequestWindows } from '@recording-vault/twilio';
 import { downloadDeadline, type WorkerEnv, workerBehaviour } from './config.ts';
 import { createWorkerMetrics, listenForMetrics, serveMetrics } from './metrics.ts';
 import { waitForStorage } from './storage-readiness.ts';
@@ -43,16 +44,36 @@ export async function startWorker(
   logConnectionChanges(connection, logger, 'waiting for it');
   // Until Redis answers, the queues made below would log each reconnect attempt: the line above says it once.
   if (connection.status !== 'ready') await new Promise((resolve) => connection.once('ready', resolve));
+  const windows = env.TWILIO_ADAPTIVE_CONCURRENCY
+    ? createRequestWindows({
+        connection,
+        prefix: redis.prefix,
+        ceiling: env.TWILIO_MAX_CONCURRENCY,
+        maxPauseMs: env.RETRY_AFTER_MAX_SECONDS * 1000,
+        // A dead worker's slots come back when its jobs do.
+        leaseMs: env.JOB_LOCK_SECONDS * 1000,
+        onLimited: (account) => metrics.twilioLimited.inc({ account }),
+        onError: (error) => {
+          if (connection.status === 'ready')
+            logger.warn({ err: error }, 'request window: Redis refused an update');
+        },
+      })
+    : undefined;
+  const gateFor = windows && ((accountSid: string) => windows.forAccount(accountSid));
+  if (windows)
+    metrics.windows.read = () => windows.read(twilio.accounts.map((account) => account.accountSid));
   const media = createMediaDownloader({
     onResponse: observe,
     deadline: downloadDeadline(env),
+    gateFor,
   });
   const vault = await createWorkers({
     connection,
+    index: createArchiveIndex({ redis: connection, prefix: redis.prefix }),
     prefix: redis.prefix,
     logger,
     metrics,
-    accounts: createTwilioAccounts(twilio, observe),
+    accounts: createTwilioAccounts(twilio, observe, gateFor),
     media,
     store,
     ...workerBehaviour(env),
@@ -69,6 +90,10 @@ export async function startWorker(
       deleteFromTwilio: env.DELETE_FROM_TWILIO,
       purgeDelaySeconds: env.PURGE_DELAY,
       concurrency: env.WORKER_CONCURRENCY,
+      twilioConcurrency: {
+        adaptive: env.TWILIO_ADAPTIVE_CONCURRENCY,
+        ceiling: env.TWILIO_MAX_CONCURRENCY,
+      },
       metrics: metricsServer.address(),
     },
     'worker started',
@@ -85,6 +110,7 @@ export async function startWorker(
       );
       await vault.close(env.SHUTDOWN_GRACE_SECONDS * 1000);
       await media.close();
+      await windows?.close();
       metricsServer.close();
       await connection.quit().catch(() => connection.disconnect());
     },

@@ -1,7 +1,6 @@
-import { sidecarKey } from '@recording-vault/storage';
+import { sidecarKey, transcriptionsKey } from '@recording-vault/storage';
 import type { RecordingResource, RequestLogEntry } from '@recording-vault/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { transcriptionsKey } from './archive-recording.ts';
 import {
   type ArchiveRig,
   assertEveryDeleteWasSafe,

@@ -10,6 +10,7 @@ import { ordinal, type PlaceholderRule } from './variables.ts';
 export const envExamplePlaceholders = {
   S3_SECRET_KEY: 'change-me-minio-secret',
   DASHBOARD_PASSWORD: 'change-me-dashboard-password',
+  RECORDINGS_LINK_SECRET: 'change-me-recordings-link-secret-of-32-characters-or-more',
 } as const;
 
 export const isAllZeroSid = (value: string): boolean => /^[A-Z]{2}0{32}$/.test(value);

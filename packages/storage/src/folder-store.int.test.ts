@@ -1,7 +1,7 @@
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFolderStore } from './folder-store.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -191,6 +191,89 @@ describe('createFolderStore', () => {
     } finally {
       await chmod(locked, 0o700);
     }
+  });
+
+  /** Every key `list` gives, sorted. */
+  const listed = async (from: ObjectStore, prefix?: string) => {
+    const keys: string[] = [];
+    for await (const key of from.list(prefix)) keys.push(key);
+    return keys.sort();
+  };
+
+  it('lists every key under a prefix, never a record, a temporary file or a hidden folder', async () => {
+    const listing = createFolderStore({ dir: join(parent, 'listing') });
+    await listing.ensureBucket();
+    const keys = ['AC1/2026/a.wav', 'AC1/2026/a.wav.json', 'AC1/b.wav', 'AC2/c.wav', 'top.wav'];
+    for (const key of keys) await listing.putBuffer(key, Buffer.from(key), { contentType: 'audio/x-wav' });
+    // What else a folder may hold: a stray temporary file, a hidden folder, a name no key can have.
+    await writeFile(join(parent, 'listing', 'AC1', '.stray.tmp'), 'x');
+    await mkdir(join(parent, 'listing', '.incoming'));
+    await writeFile(join(parent, 'listing', '.incoming', 'staged'), 'x');
+    await writeFile(join(parent, 'listing', 'AC2', 'back\\slash'), 'x');
+
+    expect(await listed(listing)).toEqual(keys);
+    expect(await listed(listing, '')).toEqual(keys);
+    expect(await listed(listing, 'AC1/')).toEqual(keys.slice(0, 3));
+    // A prefix is a string, not only whole segments.
+    expect(await listed(listing, 'AC1/2026/a')).toEqual(keys.slice(0, 2));
+    expect(await listed(listing, 'AC')).toEqual(keys.slice(0, 4));
+    expect(await listed(listing, 'top.wav')).toEqual(['top.wav']);
+    for (const nothing of ['AC3/', 'AC1/2027/', 'top.wav/', '.incoming/', 'AC1/.stray', '/AC1/', '../'])
+      expect({ nothing, keys: await listed(listing, nothing) }).toEqual({ nothing, keys: [] });
+  });
+
+  it('never lists the temporary file of a put in progress', async () => {
+    const listing = createFolderStore({ dir: join(parent, 'listing-put') });
+    await listing.ensureBucket();
+    const body = new PassThrough();
+    const put = listing.put('AC1/slow.wav', body, { contentType: 'audio/x-wav' });
+    body.write(Buffer.alloc(64 * 1024, 1));
+    const tmp = async () =>
+      (await readdir(join(parent, 'listing-put'), { recursive: true })).filter((f) => f.endsWith('.tmp'));
+    await expect.poll(tmp).not.toEqual([]);
+    expect(await listed(listing)).toEqual([]);
+    body.end();
+    await put;
+    expect(await listed(listing)).toEqual(['AC1/slow.wav']);
+  });
+
+  it('lists nothing but says so when its folder is missing', async () => {
+    const missing = createFolderStore({ dir: join(parent, 'never-made') });
+    await expect(listed(missing)).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(listed(missing, 'AC1/')).rejects.toMatchObject({ kind: 'not-found' });
+  });
+
+  it('reads a range: first byte, last byte, the middle of a large file, the whole', async () => {
+    const size = 3 * MiB + 5;
+    await store.put('range/x.wav', generated(size, 7), { contentType: 'audio/x-wav' });
+    const whole = Buffer.concat([...pseudoRandomChunks(size, 7)]);
+    const read = async (start: number, end: number) =>
+      Buffer.concat(await (await store.getRange('range/x.wav', start, end)).toArray());
+    expect(await read(0, 0)).toEqual(whole.subarray(0, 1));
+    expect(await read(size - 1, size - 1)).toEqual(whole.subarray(size - 1));
+    expect(await read(MiB - 3, 2 * MiB + 2)).toEqual(whole.subarray(MiB - 3, 2 * MiB + 3));
+    expect(await read(0, size - 1)).toEqual(whole);
+  });
+
+  it('refuses a range beyond the end or backwards, a missing object and a bad key', async () => {
+    await store.putBuffer('range/small.wav', Buffer.from('0123456789'), { contentType: 'audio/x-wav' });
+    await store.putBuffer('range/empty.wav', Buffer.alloc(0), { contentType: 'audio/x-wav' });
+    for (const [key, start, end] of [
+      ['range/small.wav', 10, 10],
+      ['range/small.wav', 5, 10],
+      ['range/small.wav', 5, 4],
+      ['range/small.wav', -1, 3],
+      ['range/small.wav', 0.5, 3],
+      ['range/empty.wav', 0, 0],
+    ] as const) {
+      await expect(store.getRange(key, start, end)).rejects.toMatchObject({
+        kind: 'invalid',
+        code: 'InvalidRange',
+        retryable: false,
+      });
+    }
+    await expect(store.getRange('range/missing.wav', 0, 0)).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(store.getRange('../escape.wav', 0, 0)).rejects.toMatchObject({ code: 'InvalidKey' });
   });
 
   it('check() reports a missing folder, ensureBucket() creates it', async () => {

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hashStream } from './hash-stream.ts';
 import { jsonBody } from './json-body.ts';
 import { meterBody } from './metered-body.ts';
-import { assertObjectKey } from './object-key.ts';
+import { assertByteRange, assertObjectKey, isObjectKey } from './object-key.ts';
 import { checkedContentType, checkedMetadata } from './object-metadata.ts';
 import type { ObjectStore, PutBufferOptions, PutOptions, StoredObject } from './object-store.ts';
 import { StorageError, toStorageError } from './storage-error.ts';
@@ -151,6 +151,26 @@ export function createFolderStore(config: FolderStoreConfig): ObjectStore {
 
     get: async (key) => typedReadStream((await openData(key)).createReadStream(), 'read', key),
 
+    getRange: async (key, start, end) => {
+      pathOf(key);
+      assertByteRange(key, start, end);
+      const file = await openData(key);
+      let size: number;
+      try {
+        size = (await file.stat()).size;
+      } catch (error) {
+        await file.close().catch(() => undefined);
+        throw toStorageError(error, 'read', key);
+      }
+      if (end >= size) {
+        await file.close().catch(() => undefined);
+        throw outOfRange(key, start, end, size);
+      }
+      return typedReadStream(file.createReadStream({ start, end }), 'read', key);
+    },
+
+    list: (prefix = '') => listKeys(root, prefix),
+
     hash: async (key, options = {}) => {
       const file = await openData(key);
       try {
@@ -198,6 +218,57 @@ export function createFolderStore(config: FolderStoreConfig): ObjectStore {
     },
   };
   return store;
+}
+
+/**
+ * The keys under `prefix`: walks only the folders the prefix names whole, then filters on the rest of it.
+ * Hidden entries (records, temporary files) are skipped, and so is any name a key could not have.
+ */
+async function* listKeys(root: string, prefix: string): AsyncGenerator<string> {
+  try {
+    const info = await stat(root);
+    if (!info.isDirectory()) {
+      throw new StorageError('invalid', `${root} is not a folder`, { code: 'ENOTDIR' });
+    }
+  } catch (error) {
+    throw toStorageError(error, 'list', root);
+  }
+  const folders = prefix.split('/').slice(0, -1);
+  // A prefix through a hidden or empty segment names nothing a key can be.
+  if (!folders.every((segment) => segment !== '' && !segment.startsWith('.'))) return;
+  for await (const key of walk(join(root, ...folders), folders.join('/'))) {
+    if (key.startsWith(prefix) && isObjectKey(key)) yield key;
+  }
+}
+
+async function* walk(folder: string, relative: string): AsyncGenerator<string> {
+  let entries: Awaited<ReturnType<typeof opendir>>;
+  try {
+    entries = await opendir(folder);
+  } catch (error) {
+    // A prefix with no folder behind it lists nothing, as a bucket prefix does; so does a folder removed
+    // while it was being walked.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw toStorageError(error, 'list', relative || folder);
+  }
+  try {
+    for await (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) yield* walk(join(folder, entry.name), key);
+      else if (entry.isFile()) yield key;
+    }
+  } catch (error) {
+    throw toStorageError(error, 'list', relative || folder);
+  }
+}
+
+function outOfRange(key: string, start: number, end: number, size: number): StorageError {
+  return new StorageError('invalid', `read ${key}: bytes ${start}-${end} are beyond its ${size} bytes`, {
+    code: 'InvalidRange',
+    key,
+  });
 }
 
 /** Creates `path`, lets `write` fill it, and flushes it to disk before returning. */

@@ -6,6 +6,7 @@ export {
   type RecordingKeyInput,
   recordingObjectKey,
   sidecarKey,
+  transcriptionsKey,
 } from './recording-object-key.ts';
 export { createS3Store, S3_PART_SIZE, S3_STAGING_PREFIX, type S3StoreConfig } from './s3-store.ts';
 export { isStorageNotFound, StorageError, type StorageErrorKind } from './storage-error.ts';

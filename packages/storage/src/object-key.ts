@@ -17,6 +17,21 @@ export function assertObjectKey(key: string): void {
   }
 }
 
+/** Whether a store accepts `key`: what listings keep, since a caller must be able to read what is listed. */
+export function isObjectKey(key: string): boolean {
+  return keyProblem(key) === undefined;
+}
+
+/** Refuses a range that is not whole byte offsets with `0 <= start <= end`, before anything is read. */
+export function assertByteRange(key: string, start: number, end: number): void {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new StorageError('invalid', `read ${key}: bytes ${start}-${end} is not a range of bytes`, {
+      code: 'InvalidRange',
+      key,
+    });
+  }
+}
+
 function keyProblem(key: string): string | undefined {
   if (typeof key !== 'string' || key === '') return 'empty';
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `longer than ${MAX_KEY_BYTES} bytes`;

@@ -47,6 +47,18 @@ export interface ObjectStore {
   exists(key: string): Promise<boolean>;
   /** The stored bytes; a StorageError of kind `not-found` when missing. */
   get(key: string): Promise<Readable>;
+  /**
+   * Bytes `start` to `end` of the stored object, both included (what an HTTP Range asks for), exactly that
+   * many. A StorageError of kind `not-found` when missing, and of kind `invalid` (code `InvalidRange`) when
+   * the range is not within the object: callers know its size (`stat`) before they ask.
+   */
+  getRange(key: string, start: number, end: number): Promise<Readable>;
+  /**
+   * Every key under `prefix` (all when not given; a plain string prefix, not only whole segments), in no
+   * particular order. What the store keeps for itself (segments starting with `.`: records, temporary files,
+   * staging uploads) is never listed. A StorageError of kind `not-found` when the bucket or folder is missing.
+   */
+  list(prefix?: string): AsyncIterable<string>;
   /** Reads the stored bytes back and hashes them: what is really there, not what was recorded. */
   hash(key: string, options?: { signal?: AbortSignal }): Promise<{ bytes: number; sha256: string }>;
   /** Removes the object; a missing object is fine. */

@@ -50,6 +50,12 @@ export function sidecarKey(key: string): string {
   return `${key}.json`;
 }
 
+/** Where a recording's transcriptions (Twilio's resources, with their text) are kept beside it. */
+export function transcriptionsKey(key: string): string {
+  assertObjectKey(key);
+  return `${key}.transcriptions.json`;
+}
+
 function check(ok: boolean, message: string): asserts ok {
   if (!ok) throw new StorageError('invalid', message, { code: 'InvalidKey' });
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import {
@@ -15,7 +15,7 @@ import {
 import { hashStream } from './hash-stream.ts';
 import { jsonBody } from './json-body.ts';
 import { type Measured, meterBody } from './metered-body.ts';
-import { assertObjectKey } from './object-key.ts';
+import { assertByteRange, assertObjectKey, isObjectKey } from './object-key.ts';
 import { checkedContentType, checkedMetadata, isReservedMetadataName } from './object-metadata.ts';
 import type { ObjectStore, PutBufferOptions, PutOptions, StoredObject } from './object-store.ts';
 import { StorageError, toStorageError } from './storage-error.ts';
@@ -175,6 +175,48 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     return typedReadStream(response, 'read', key);
   };
 
+  const getRange = async (key: string, start: number, end: number): Promise<Readable> => {
+    assertObjectKey(key);
+    assertByteRange(key, start, end);
+    const length = end - start + 1;
+    let response: Readable;
+    try {
+      response = await client.getPartialObject(bucket, key, start, length);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'InvalidRange') {
+        throw new StorageError('invalid', `read ${key}: bytes ${start}-${end} are beyond its end`, {
+          code: 'InvalidRange',
+          key,
+          cause: error,
+        });
+      }
+      throw s3Failure(error, 'read', key);
+    }
+    const served = servedRange(response as IncomingMessage);
+    if (served !== undefined && served.size !== undefined && end >= served.size) {
+      response.destroy();
+      throw new StorageError(
+        'invalid',
+        `read ${key}: bytes ${start}-${end} are beyond its ${served.size} bytes`,
+        {
+          code: 'InvalidRange',
+          key,
+        },
+      );
+    }
+    // Some servers answer more than was asked (s3rver sends the whole object for bytes=0-0, and a server may
+    // ignore Range and answer 200): bytes from the right offset are cut to the length asked; bytes from
+    // anywhere else, or fewer than asked, are refused.
+    if (served === undefined || served.start !== start || served.end < end) {
+      response.destroy();
+      throw new StorageError('integrity', `read ${key}: storage did not answer bytes ${start}-${end}`, {
+        code: 'RangeMismatch',
+        key,
+      });
+    }
+    return typedReadStream(exactly(response, length, key), 'read', key);
+  };
+
   const store: ObjectStore = {
     location: `${endpoint.origin}/${bucket}`,
 
@@ -243,6 +285,21 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
 
     get: getObject,
 
+    getRange,
+
+    list: async function* (prefix = '') {
+      // ListObjectsV2, a thousand keys a request; the client follows the continuation tokens.
+      try {
+        for await (const item of client.listObjectsV2(bucket, prefix, true)) {
+          const name = (item as { name?: string }).name;
+          // What is not a key callers may use is the store's own: `.incoming/` staging uploads above all.
+          if (name !== undefined && isObjectKey(name)) yield name;
+        }
+      } catch (error) {
+        throw s3Failure(error, 'list', `${bucket}/${prefix}`);
+      }
+    },
+
     hash: async (key, options = {}) => {
       const stream = await getObject(key);
       try {
@@ -288,6 +345,52 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     },
   };
   return store;
+}
+
+/**
+ * Which bytes a GET answered: its Content-Range, or for a 200 without one, the whole object from byte 0.
+ * Undefined when the answer does not say.
+ */
+function servedRange(
+  response: IncomingMessage,
+): { start: number; end: number; size: number | undefined } | undefined {
+  const contentRange = response.headers?.['content-range'];
+  if (contentRange === undefined) {
+    const length = Number(response.headers?.['content-length']);
+    return response.statusCode === 200 && Number.isSafeInteger(length) && length > 0
+      ? { start: 0, end: length - 1, size: length }
+      : undefined;
+  }
+  const parts = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange);
+  if (!parts) return undefined;
+  return {
+    start: Number(parts[1]),
+    end: Number(parts[2]),
+    size: parts[3] === '*' ? undefined : Number(parts[3]),
+  };
+}
+
+/** The first `length` bytes of `source`, which is let go once they have passed; fewer is an error. */
+function exactly(source: Readable, length: number, key: string): Readable {
+  const out = Readable.from(
+    (async function* () {
+      let left = length;
+      for await (const chunk of source) {
+        const part = (chunk as Buffer).subarray(0, left);
+        left -= part.length;
+        if (part.length > 0) yield part;
+        if (left === 0) return;
+      }
+      throw new StorageError('integrity', `read ${key}: the answer ended ${left} bytes short`, {
+        code: 'SizeMismatch',
+        key,
+      });
+    })(),
+    { objectMode: false },
+  );
+  // A reader that stops before the first byte never runs the loop above: the response is let go here.
+  out.once('close', () => source.destroy());
+  return out;
 }
 
 function parseEndpoint(endpoint: string): URL {

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ArchiveIndex, createArchiveIndex } from '@recording-vault/archive-index';
 import type { TwilioAccountSettings } from '@recording-vault/config';
 import { type ArchiveJob, archiveJobId, jobCatalogue, QueueName } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
@@ -21,7 +22,7 @@ import {
   type TwilioEmulator,
   testQueuePrefix,
 } from '@recording-vault/testkit';
-import { createMediaDownloader } from '@recording-vault/twilio';
+import { createMediaDownloader, createRequestWindows } from '@recording-vault/twilio';
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { vi } from 'vitest';
@@ -42,6 +43,8 @@ export interface ArchiveRig {
   store: ObjectStore;
   prefix: string;
   queue: Queue;
+  /** The index every worker of the rig writes to. */
+  index: ArchiveIndex;
   /**
    * Starts a worker in this process with the given settings. `wrapStore` gives the worker a store of its
    * own built around the rig's (to observe or disturb its calls); `store` above stays the plain one.
@@ -65,6 +68,11 @@ export interface WorkerOptions {
   /** 0 (the default here) leaves the reconciliation off. */
   reconcileEveryMs?: number;
   reconcileWindowMs?: number;
+  /**
+   * Hold each account's Twilio requests to an adaptive window in Redis (shared by every worker of the rig
+   * given it), as the worker does by default; without it, a fixed cap of 16 jobs and pause-on-429.
+   */
+  twilioWindows?: { ceiling: number; initial?: number };
 }
 
 export async function startArchiveRig(options: {
@@ -105,15 +113,17 @@ export async function startArchiveRig(options: {
     return connection;
   };
   const queue = new Queue(QueueName.archive, { connection: connect(), prefix });
+  const index = createArchiveIndex({ redis: connect(), prefix });
   queue.on('error', () => {});
   const workers: VaultWorkers[] = [];
-  const media = createMediaDownloader({
+  const mediaOptions = {
     baseUrl: emulator.baseUrl,
     idleTimeoutMs: 5_000,
     connectTimeoutMs: 2_000,
     // Small, so that a trickling body meets its deadline within a test.
     deadline: { baseMs: 2_000, minBytesPerSecond: 1024 * 1024 },
-  });
+  };
+  const media = createMediaDownloader(mediaOptions);
 
   return {
     redis,
@@ -124,30 +134,42 @@ export async function startArchiveRig(options: {
     store,
     prefix,
     queue,
+    index,
     async startWorker(settings = {}, workerOptions = {}) {
+      const windowOptions = workerOptions.twilioWindows;
+      const windows =
+        windowOptions && createRequestWindows({ connection: connect(), prefix, ...windowOptions });
+      const gateFor = windows && ((accountSid: string) => windows.forAccount(accountSid));
+      const ownMedia = gateFor && createMediaDownloader({ ...mediaOptions, gateFor });
       const vault = await createWorkers({
         connection: connect(),
+        index,
         prefix,
         logger: createLogger({ name: 'worker', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
         metrics: createWorkerMetrics(),
-        accounts: createTwilioAccounts({
-          accounts: [
-            ...[account, ...otherAccounts].map((a) => ({
-              accountSid: a.accountSid,
-              authTokens: [a.authToken],
-              region: 'us1' as const,
-              apiOrigin: emulator.baseUrl,
-            })),
-            ...(workerOptions.extraAccounts ?? []),
-          ],
-        }),
-        media,
+        accounts: createTwilioAccounts(
+          {
+            accounts: [
+              ...[account, ...otherAccounts].map((a) => ({
+                accountSid: a.accountSid,
+                authTokens: [a.authToken],
+                region: 'us1' as const,
+                apiOrigin: emulator.baseUrl,
+              })),
+              ...(workerOptions.extraAccounts ?? []),
+            ],
+          },
+          undefined,
+          gateFor,
+        ),
+        media: ownMedia ?? media,
         store: workerOptions.wrapStore ? workerOptions.wrapStore(store) : store,
         settings: { format: 'wav', deleteFromTwilio: true, purgeDelayMs: 0, ...settings },
         concurrency: workerOptions.concurrency ?? 4,
         reconcileEveryMs: workerOptions.reconcileEveryMs ?? 0,
         ...(workerOptions.reconcileWindowMs ? { reconcileWindowMs: workerOptions.reconcileWindowMs } : {}),
         globalConcurrency: 16,
+        adaptiveConcurrency: windows !== undefined,
         jobsPerSecond: 0,
         retryPolicy: testRetryPolicy,
         notReadyDelayMs: 100,
@@ -155,7 +177,14 @@ export async function startArchiveRig(options: {
         ...(workerOptions.lockDurationMs ? { lockDurationMs: workerOptions.lockDurationMs } : {}),
         ...(workerOptions.retryAfterMaxMs ? { retryAfterMaxMs: workerOptions.retryAfterMaxMs } : {}),
       });
-      workers.push(vault);
+      workers.push({
+        ...vault,
+        async close(graceMs) {
+          await vault.close(graceMs);
+          await ownMedia?.close();
+          await windows?.close();
+        },
+      });
       return vault;
     },
     addRecording(input) {
