@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,45 +8,12 @@ import { freePort, type RecordingResource, startAppProcess, testQueuePrefix } fr
 import { type ArchiveRig, keyOf, startArchiveRig } from '@recording-vault/worker/testing/archive-rig';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canRunInTerminal, runCli, runCliInTerminal } from './testing/cli-run.ts';
 
-const cli = fileURLToPath(new URL('./main.ts', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../worker/src/main.ts', import.meta.url));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(args: string[], env: Record<string, string>): Promise<Result> {
-  const vault = startAppProcess(cli, args, env);
-  const code = await vault.exited;
-  return { code, stdout: vault.stdout(), stderr: vault.stderr() };
-}
-
-/** util-linux `script` gives a command a terminal of its own: what an operator's shell gives `vault`. */
-const canRunInTerminal =
-  process.platform === 'linux' && spawnSync('script', ['--version']).stdout?.includes('util-linux');
-
-/** Runs the CLI on a terminal 200 columns wide; what it wrote there (stdout and stderr) comes back as one. */
-async function runInTerminal(args: string[], env: Record<string, string>): Promise<Result> {
-  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const command = `stty cols 200 rows 40; exec ${[process.execPath, '--conditions=source', cli, ...args].map(quote).join(' ')}`;
-  const child = spawn('script', ['--quiet', '--return', '--flush', '--command', command, '/dev/null'], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: Record<string, string>) => runCli(args, env);
+const runInTerminal = (args: string[], env: Record<string, string>) => runCliInTerminal(args, env);
 
 describe('vault', () => {
   let rig: ArchiveRig;

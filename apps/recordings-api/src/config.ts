@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import {
   checkStorageEnv,
   checkTwilioEnv,
@@ -10,8 +9,8 @@ import {
   redisEnv,
   secret,
   secretText,
-  shown,
   storageEnv,
+  trustProxy,
   twilioEnv,
   url,
 } from '@recording-vault/config';
@@ -47,42 +46,10 @@ export const recordingsApiEnv = envSchema(
      * the default, trusts none. Failed authentications are throttled per client address, so `true` (believe any
      * sender's X-Forwarded-For) is refused.
      */
-    RECORDINGS_API_TRUST_PROXY: z
-      .string()
-      .trim()
-      .default('false')
-      .transform((value, ctx) => {
-        const setting = trustProxySetting(value);
-        if (setting === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            message:
-              value === 'true'
-                ? 'true would let every client choose its own address: name the proxy (addresses or a hop count)'
-                : `must be false, a hop count, or comma-separated addresses, subnets, loopback, linklocal, uniquelocal (got ${shown(value)})`,
-          });
-          return z.NEVER;
-        }
-        return setting;
-      }),
+    RECORDINGS_API_TRUST_PROXY: trustProxy(),
   },
   checkTwilioEnv,
   checkStorageEnv,
 );
 
 export type RecordingsApiEnv = z.output<typeof recordingsApiEnv>;
-
-const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-function trustProxySetting(value: string): false | number | string | undefined {
-  if (value === 'false') return false;
-  if (value === 'true') return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
-  const entries = value.split(',').map((entry) => entry.trim());
-  const valid = entries.every((entry) => {
-    if (proxyNames.has(entry)) return true;
-    const [address = '', prefix, ...rest] = entry.split('/');
-    return rest.length === 0 && isIP(address) !== 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix));
-  });
-  return valid ? entries.join(',') : undefined;
-}

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -184,3 +185,44 @@ export const url = (schemes: readonly [string, ...string[]], missing = 'is requi
     }
     return hostname ? text : refuse(ctx, `is not a valid URL${shownText}`);
   });
+
+const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Express `trust proxy` for a proxy in front of an app: its addresses and subnets (`loopback`,
+ * `10.0.0.0/8`, …), or a hop count when every request comes through it; `false`, the default, trusts none.
+ * Clients are throttled per address, so `true` (believe any sender's X-Forwarded-For) is refused. Parsed into
+ * the value Express takes.
+ */
+export const trustProxy = () =>
+  z
+    .string()
+    .trim()
+    .default('false')
+    .transform((value, ctx) => {
+      const setting = trustProxySetting(value);
+      if (setting === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            value === 'true'
+              ? 'true would let every client choose its own address: name the proxy (addresses or a hop count)'
+              : `must be false, a hop count, or comma-separated addresses, subnets, loopback, linklocal, uniquelocal (got ${shown(value)})`,
+        });
+        return z.NEVER;
+      }
+      return setting;
+    });
+
+function trustProxySetting(value: string): false | number | string | undefined {
+  if (value === 'false') return false;
+  if (value === 'true') return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  const valid = entries.every((entry) => {
+    if (proxyNames.has(entry)) return true;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    return rest.length === 0 && isIP(address) !== 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix));
+  });
+  return valid ? entries.join(',') : undefined;
+}
