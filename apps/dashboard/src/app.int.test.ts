@@ -440,7 +440,7 @@ describe('dashboard app', () => {
         expect(JSON.parse(warnings[0] ?? '{}')).toMatchObject({
           level: 'warn',
           client: '127.0.0.1',
-          failedLogins: 10,
+          failures: 10,
         });
         expect(log).not.toContain(wrongPassword);
         expect(log).not.toContain(credentials.password);

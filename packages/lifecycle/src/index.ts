@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 
 export * from './bearer-token.ts';
+export * from './failure-throttle.ts';
 export * from './listen.ts';
 export * from './within-time.ts';
 
