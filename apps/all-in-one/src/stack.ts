@@ -45,13 +45,18 @@ export async function startStack({ ingest, worker, dashboard, recordingsApi }: S
   }
   try {
     ingestApp = await startIngest(ingest, createLogger({ name: 'ingest-api', level: ingest.LOG_LEVEL }));
-    dashboardApp = await startDashboard(
-      dashboard,
-      createLogger({ name: 'dashboard', level: dashboard.LOG_LEVEL }),
-    );
     recordingsApp = await startRecordingsApi(
       recordingsApi,
       createLogger({ name: 'recordings-api', level: recordingsApi.LOG_LEVEL }),
+    );
+    // The archive page plays recordings through this API's signed links: same origin, same secret.
+    dashboardApp = await startDashboard(
+      {
+        ...dashboard,
+        RECORDINGS_API_PUBLIC_URL: dashboard.RECORDINGS_API_PUBLIC_URL ?? recordingsApp.publicUrl,
+        RECORDINGS_LINK_SECRET: dashboard.RECORDINGS_LINK_SECRET ?? recordingsApi.RECORDINGS_LINK_SECRET,
+      },
+      createLogger({ name: 'dashboard', level: dashboard.LOG_LEVEL }),
     );
   } catch (error) {
     await close();

@@ -6,6 +6,7 @@ import { withinTime } from '@recording-vault/lifecycle';
 import type { Logger } from '@recording-vault/logger';
 import type { Queue } from 'bullmq';
 import express from 'express';
+import { type ArchivePageDeps, archiveRouter } from './archive-routes.ts';
 import { basicAuth, type DashboardCredentials } from './basic-auth.ts';
 import { defaultLoginThrottle, type LoginThrottleSettings } from './login-throttle.ts';
 import { sameOriginWrites } from './same-origin.ts';
@@ -27,6 +28,8 @@ export interface DashboardDeps {
    * are counted by. Off unless set: trusting any sender would let a guesser pick a new address per guess.
    */
   trustProxy?: false | number | string;
+  /** The archive pages at `/archive` (search, totals, a recording's player and signed links); none unless set. */
+  archive?: ArchivePageDeps;
 }
 
 /**
@@ -79,6 +82,9 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   // A browser attaches the operator's basic-auth credentials to another site's request as well: every
   // write must show that it comes from the board's own pages (with auth off just as much).
   app.use(sameOriginWrites());
+
+  // Behind the same authentication and write check as the board: the link button is a write.
+  if (deps.archive) app.use(archiveRouter(deps.archive));
 
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath('/');

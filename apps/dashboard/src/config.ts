@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import {
+  checkStorageEnv,
   choice,
   envExamplePlaceholder,
   envSchema,
@@ -9,6 +10,8 @@ import {
   secret,
   secretText,
   shown,
+  storageEnv,
+  url,
 } from '@recording-vault/config';
 import { z } from 'zod';
 
@@ -16,6 +19,9 @@ export const dashboardEnv = envSchema(
   {
     ...logEnv,
     ...redisEnv,
+    // Where the archive page reads a recording's sidecar (its source, when it was archived): the workers'
+    // storage settings, read the same way.
+    ...storageEnv,
     DASHBOARD_PORT: port(3001),
     DASHBOARD_HOST: z.string().default('0.0.0.0'),
     DASHBOARD_USER: z.string().optional(),
@@ -49,7 +55,24 @@ export const dashboardEnv = envSchema(
         }
         return setting;
       }),
+    /**
+     * The archive page's player and its signed-link button issue links on the recordings API: its public
+     * origin and the secret it checks links with, as the API itself is given them (same rules, same
+     * messages). Both optional: without them the page shows a recording's metadata and says playback needs
+     * them.
+     */
+    RECORDINGS_API_PUBLIC_URL: url(['https', 'http'])
+      .transform((text) => text.replace(/\/+$/, ''))
+      .optional(),
+    RECORDINGS_LINK_SECRET: secret(
+      secretText(32, 'must be at least 32 characters: a random secret that signs playback links').optional(),
+      envExamplePlaceholder(
+        'RECORDINGS_LINK_SECRET',
+        'choose a random secret of your own (openssl rand -base64 32)',
+      ),
+    ),
   },
+  checkStorageEnv,
   (env, ctx) => {
     if (env.DASHBOARD_AUTH === 'off') return;
     for (const name of ['DASHBOARD_USER', 'DASHBOARD_PASSWORD'] as const) {
@@ -77,6 +100,27 @@ export function dashboardAuth(env: {
     throw new Error('DASHBOARD_USER and DASHBOARD_PASSWORD are required unless DASHBOARD_AUTH=off');
   }
   return { user: env.DASHBOARD_USER, password: env.DASHBOARD_PASSWORD };
+}
+
+/** Playback on the archive page: the recordings API's public URL and link secret, or which of them is missing. */
+export type DashboardPlayback =
+  | { enabled: true; publicUrl: string; linkSecret: string }
+  | { enabled: false; missing: Array<'RECORDINGS_API_PUBLIC_URL' | 'RECORDINGS_LINK_SECRET'> };
+
+export function dashboardPlayback(env: {
+  RECORDINGS_API_PUBLIC_URL?: string | undefined;
+  RECORDINGS_LINK_SECRET?: string | undefined;
+}): DashboardPlayback {
+  const publicUrl = env.RECORDINGS_API_PUBLIC_URL;
+  const linkSecret = env.RECORDINGS_LINK_SECRET;
+  if (publicUrl && linkSecret) return { enabled: true, publicUrl, linkSecret };
+  return {
+    enabled: false,
+    missing: [
+      ...(publicUrl ? [] : ['RECORDINGS_API_PUBLIC_URL' as const]),
+      ...(linkSecret ? [] : ['RECORDINGS_LINK_SECRET' as const]),
+    ],
+  };
 }
 
 const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);

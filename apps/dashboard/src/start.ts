@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import { type DeepReadonly, redisSettings } from '@recording-vault/config';
+import { createArchiveIndex } from '@recording-vault/archive-index';
+import { type DeepReadonly, redisSettings, storageSettings } from '@recording-vault/config';
 import { allQueueNames, type QueueName } from '@recording-vault/contract';
 import { closeHttpServer, listenOn } from '@recording-vault/lifecycle';
 import { createLogger, type Logger } from '@recording-vault/logger';
 import { logConnectionChanges, producerConnection } from '@recording-vault/redis';
+import { createStore } from '@recording-vault/storage';
 import { Queue } from 'bullmq';
 import { createDashboardApp } from './app.ts';
-import { type DashboardEnv, dashboardAuth } from './config.ts';
+import { type DashboardEnv, dashboardAuth, dashboardPlayback } from './config.ts';
 
 export interface DashboardHandle {
   server: Server;
@@ -16,7 +18,8 @@ export interface DashboardHandle {
 
 /**
  * The dashboard from its configuration: a fail-fast Redis connection (requests fail at once while Redis is
- * down, and /healthz says 503), a queue per name of the contract, Bull Board behind its protections.
+ * down, and /healthz says 503), a queue per name of the contract, Bull Board behind its protections, and
+ * the archive pages over the archive index (in the same Redis) and the workers' storage (for sidecars).
  */
 export async function startDashboard(
   env: DeepReadonly<DashboardEnv>,
@@ -43,12 +46,26 @@ export async function startDashboard(
     await redis.quit().catch(() => redis.disconnect());
   };
 
+  const playback = dashboardPlayback(env);
+  if (!playback.enabled) {
+    logger.info(
+      { missing: playback.missing },
+      'archive page: playback and signed links are off until RECORDINGS_API_PUBLIC_URL and RECORDINGS_LINK_SECRET are set',
+    );
+  }
   const app = createDashboardApp({
     queues,
     auth,
     logger,
     isRedisReady: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     trustProxy: env.DASHBOARD_TRUST_PROXY,
+    archive: {
+      index: createArchiveIndex({ redis, prefix: redisConfig.prefix }),
+      redis,
+      store: createStore(storageSettings(env)),
+      playback,
+      logger,
+    },
   });
   const http = createServer(app);
   try {
