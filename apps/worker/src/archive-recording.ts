@@ -90,8 +90,9 @@ const nothingToArchive = new Set(['absent', 'failed']);
  */
 export function createArchiver(deps: ArchiveDeps) {
   const { store, settings } = deps;
+  const deletesTranscriptions = settings.deleteTranscriptions ?? settings.deleteFromTwilio;
 
-  return async function archiveRecording(job: ArchiveJob, run: ArchiveRun): Promise<ArchiveResult> {
+  async function archiveRecording(job: ArchiveJob, run: ArchiveRun): Promise<ArchiveResult> {
     const account = deps.accounts.get(job.accountSid);
     if (!account) throw new ImpossibleJobError(`account ${job.accountSid} is not configured in this worker`);
 
@@ -160,17 +161,28 @@ export function createArchiver(deps: ArchiveDeps) {
     const target = { key, bytes: copy.bytes, sha256: copy.sha256 };
     if (!settings.deleteFromTwilio) return { outcome: 'archived', ...target, stored, twilio: 'kept' };
     if (settings.purgeDelayMs > 0) {
+      // Its transcriptions are archived now and deleted by the purge job, before the recording.
+      const transcriptions = await run.step('transcriptions', () =>
+        keepTranscriptions(account, job, key, run, false),
+      );
       await deps.schedulePurge(
         { accountSid: job.accountSid, recordingSid: job.recordingSid, ...target },
         settings.purgeDelayMs,
       );
-      // The purge job deletes the recording only; its transcriptions are neither archived nor deleted.
       await run.note(`delete at Twilio scheduled in ${settings.purgeDelayMs / 1000} s`);
-      return { outcome: 'archived', ...target, stored, twilio: 'delete-scheduled' };
+      return {
+        outcome: 'archived',
+        ...target,
+        stored,
+        twilio: 'delete-scheduled',
+        ...(transcriptions ? { transcriptions } : {}),
+      };
     }
     // 6. Transcriptions: waited for (deleting the recording would fail one in progress), archived and read
     // back, then deleted, all before the recording.
-    const transcriptions = await run.step('transcriptions', () => keepTranscriptions(account, job, key, run));
+    const transcriptions = await run.step('transcriptions', () =>
+      keepTranscriptions(account, job, key, run, deletesTranscriptions),
+    );
     const deleted = await run.step('verify-delete', () =>
       deleteAfterVerifying(store, account.rest, job.recordingSid, target, {
         signal: run.signal,
@@ -186,19 +198,20 @@ export function createArchiver(deps: ArchiveDeps) {
       twilio: deleted,
       ...(transcriptions ? { transcriptions } : {}),
     };
-  };
+  }
 
   /**
    * Every transcription of the recording, stored with its text in `<key>.transcriptions.json` and proved by
-   * reading it back, then deleted at Twilio (unless `deleteTranscriptions` is off). Throws RecordingNotReadyError
+   * reading it back, then deleted at Twilio when `andDelete`. Throws RecordingNotReadyError
    * while one is in progress. Transcriptions an earlier run archived and deleted stay in the file. Undefined
    * when the recording has none: nothing is written.
    */
   async function keepTranscriptions(
     account: TwilioAccount,
-    job: ArchiveJob,
+    job: Pick<ArchiveJob, 'accountSid' | 'recordingSid'>,
     key: string,
-    run: ArchiveRun,
+    run: Pick<ArchiveRun, 'signal' | 'note' | 'confirmOwnership'>,
+    andDelete: boolean,
   ): Promise<{ archived: number; deleted: number } | undefined> {
     let listed: TranscriptionResource[];
     try {
@@ -248,7 +261,7 @@ export function createArchiver(deps: ArchiveDeps) {
     await run.note(`stored ${all.length} transcription(s) in ${fileKey} (sha256 ${proved.sha256})`);
 
     let deleted = 0;
-    if (settings.deleteTranscriptions ?? settings.deleteFromTwilio) {
+    if (andDelete) {
       for (const transcription of listed) {
         // Proved again once the request slot is held: no wait comes between the proof and the DELETE.
         await account.rest.deleteTranscription(transcription.sid, {
@@ -352,6 +365,16 @@ export function createArchiver(deps: ArchiveDeps) {
       ...(run.signal ? { signal: run.signal } : {}),
     });
   }
+
+  return Object.assign(archiveRecording, {
+    /** For the purge job: the transcriptions archived (again, if new ones came) and deleted, before the recording. */
+    keepTranscriptions: (
+      account: TwilioAccount,
+      job: Pick<ArchiveJob, 'accountSid' | 'recordingSid'>,
+      key: string,
+      run: Pick<ArchiveRun, 'signal' | 'note' | 'confirmOwnership'>,
+    ) => keepTranscriptions(account, job, key, run, deletesTranscriptions),
+  });
 }
 
 /** Whether a recorded copy can be this recording: its SIDs and channels as stored, its size in bounds. */

@@ -7,6 +7,7 @@ import {
   keyOf,
   requestsFor,
   startArchiveRig,
+  waitFor,
 } from './testing/archive-rig.ts';
 
 // Recordings made with <Record transcribe="true"> have transcriptions. Deleting a recording whose
@@ -189,5 +190,50 @@ describe('transcriptions with DELETE_TRANSCRIPTIONS=false', () => {
     expect((await storedTranscriptions(rig, recording)).transcriptions).toEqual([
       expect.objectContaining({ sid: transcription.sid, transcription_text: 'kept at Twilio' }),
     ]);
+  });
+});
+
+describe('transcriptions with PURGE_DELAY', () => {
+  let rig: ArchiveRig;
+  beforeAll(async () => {
+    rig = await startArchiveRig({ driver: 'folder' });
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it('archives them with the recording, and the purge job deletes them, then the recording', async () => {
+    const vault = await rig.startWorker({ purgeDelayMs: 500 });
+    const { recording, transcription, job } = await archiveWithTranscription(rig, {
+      duration: 10,
+      completeAfterFetches: 1,
+      text: 'archived before the purge',
+    });
+    expect(job.returnvalue).toMatchObject({
+      twilio: 'delete-scheduled',
+      transcriptions: { archived: 1, deleted: 0 },
+    });
+    // Archived at once, text included; nothing deleted yet.
+    expect((await storedTranscriptions(rig, recording)).transcriptions).toEqual([
+      expect.objectContaining({ sid: transcription.sid, transcription_text: 'archived before the purge' }),
+    ]);
+    expect(rig.emulator.isTranscriptionDeleted(transcription.sid)).toBe(false);
+
+    const purgeId = `purge-${recording.sid}`;
+    await waitFor(
+      async () => ['completed', 'failed'].includes(await vault.queues.purge.getJobState(purgeId)),
+      'the purge job',
+    );
+    const purge = await vault.queues.purge.getJob(purgeId);
+    expect(purge?.returnvalue).toMatchObject({
+      twilio: 'deleted',
+      transcriptions: { archived: 1, deleted: 1 },
+    });
+    const requests = requestsFor(rig, recording.sid);
+    const [transcriptionDeleted] = seqOf(requests, 'delete-transcription');
+    const [recordingDeleted] = seqOf(requests, 'delete');
+    expect(transcriptionDeleted).toBeLessThan(recordingDeleted ?? 0);
+    expect(await assertEveryDeleteWasSafe(rig)).toBe(1);
+    await vault.close(1_000);
   });
 });

@@ -182,6 +182,15 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
       const account = deps.accounts.get(data.accountSid);
       if (!account)
         throw new ImpossibleJobError(`account ${data.accountSid} is not configured in this worker`);
+      // Transcriptions first (deleting a recording fails one still in progress): archived again if new
+      // ones came during the delay, proved, deleted.
+      const transcriptions = await archive.keepTranscriptions(account, data, data.key, {
+        signal,
+        note: async (line) => {
+          await job.log(line);
+        },
+        confirmOwnership: () => confirmOwnership(job, token),
+      });
       // Re-verifies: the copy may have changed or gone during the grace period.
       const deleted = await deleteAfterVerifying(deps.store, account.rest, data.recordingSid, data, {
         signal,
@@ -189,8 +198,8 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         confirmOwnership: () => confirmOwnership(job, token),
       });
       await job.log(`verified ${data.key} and deleted the recording at Twilio (${deleted})`);
-      log.info({ deleted }, 'recording deleted at Twilio after the purge delay');
-      return { twilio: deleted };
+      log.info({ deleted, transcriptions }, 'recording deleted at Twilio after the purge delay');
+      return { twilio: deleted, ...(transcriptions ? { transcriptions } : {}) };
     },
 
     async backfill(data, { job, log, signal }) {
