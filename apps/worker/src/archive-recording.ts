@@ -354,16 +354,23 @@ export function createArchiver(deps: ArchiveDeps) {
     // With pipe, a media body that failed before the store began reading `counted` was re-emitted as an
     // unhandled 'error', which crashes the process. The store sees the failure when it reads `counted`.
     pipeline(media.body, counted, () => {});
-    return await store.put(key, counted, {
-      contentType: media.contentType,
-      ...(media.contentLength === undefined ? {} : { expectedBytes: media.contentLength }),
-      metadata: {
-        'recording-sid': job.recordingSid,
-        'account-sid': job.accountSid,
-        channels: String(expect.channels),
-      },
-      ...(run.signal ? { signal: run.signal } : {}),
-    });
+    try {
+      return await store.put(key, counted, {
+        contentType: media.contentType,
+        ...(media.contentLength === undefined ? {} : { expectedBytes: media.contentLength }),
+        metadata: {
+          'recording-sid': job.recordingSid,
+          'account-sid': job.accountSid,
+          channels: String(expect.channels),
+        },
+        ...(run.signal ? { signal: run.signal } : {}),
+      });
+    } catch (error) {
+      // A store that failed before reading the body (a folder it cannot write) leaves the download paused:
+      // end it, so that its connection and its request slot at Twilio are given back now.
+      counted.destroy(error as Error);
+      throw error;
+    }
   }
 
   return Object.assign(archiveRecording, {

@@ -1,4 +1,5 @@
 import { archiveJobId } from '@recording-vault/contract';
+import { StorageError } from '@recording-vault/storage';
 import { readRequestWindows } from '@recording-vault/twilio';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -93,5 +94,34 @@ describe('adaptive per-account concurrency', () => {
     expect(sent.map((entry) => entry.status)).toEqual([429]);
     expect(await rig.queue.getJobState(archiveJobId(held.sid))).toBe('active');
     expect(rig.emulator.isDeleted(held.sid)).toBe(false);
+  });
+  it('storage that does not answer still pauses the queue, using up no attempt, with adaptive windows', async () => {
+    rig = await startArchiveRig({ driver: 'folder' });
+    let outages = 2;
+    await rig.startWorker(
+      {},
+      {
+        twilioWindows: { ceiling: 8 },
+        wrapStore: (store) => ({
+          ...store,
+          async put(key, body, options) {
+            if (outages > 0) {
+              outages -= 1;
+              body.resume();
+              throw new StorageError('unavailable', 'storage is down', { code: 'ECONNREFUSED' });
+            }
+            return await store.put(key, body, options);
+          },
+        }),
+      },
+    );
+    const recording = rig.addRecording({ duration: 2 });
+    await rig.enqueue(recording);
+    const job = await rig.settle(recording.sid);
+    expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
+    expect(job.attemptsMade).toBe(1);
+    const { logs } = await rig.queue.getJobLogs(job.id ?? '');
+    expect(logs.filter((line) => line.startsWith('queue paused for'))).toHaveLength(2);
+    expect(await assertEveryDeleteWasSafe(rig)).toBe(1);
   });
 });

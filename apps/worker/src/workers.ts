@@ -217,6 +217,11 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
 
   /** Rate limits in a row, per queue: one queue's pause does not lengthen another's. */
   const consecutiveRateLimits = new Map<string, number>();
+  /** Whose rate limits in a row a failure counts toward: the account's for Twilio's 429s, else the queue's. */
+  const rateLimitKey = (queue: Queue, job: Job, error: unknown) =>
+    isTwilioRateLimit(error) && typeof job.data?.accountSid === 'string'
+      ? `account:${job.data.accountSid}`
+      : queue.name;
 
   /**
    * Every job of every kind runs through here: its data parsed against the catalogue's schema, a child
@@ -244,6 +249,8 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     try {
       const result = await handlers[kind](data, { job, token, signal, log });
       consecutiveRateLimits.delete(entry.queue);
+      if (typeof job.data?.accountSid === 'string')
+        consecutiveRateLimits.delete(`account:${job.data.accountSid}`);
       return result;
     } catch (error) {
       throw await fail(error, job, token, queues[kind], log);
@@ -268,16 +275,18 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         if (counts) metrics.recordings.inc({ outcome: 'failed' });
         return new UnrecoverableError(decision.reason);
       case 'rate-limit': {
-        const inARow = (consecutiveRateLimits.get(queue.name) ?? 0) + 1;
-        consecutiveRateLimits.set(queue.name, inARow);
+        const limitKey = rateLimitKey(queue, job, error);
+        const inARow = (consecutiveRateLimits.get(limitKey) ?? 0) + 1;
+        consecutiveRateLimits.set(limitKey, inARow);
         const base = deps.rateLimitBaseMs ?? 1_000;
         const backoff = base * 2 ** Math.min(inARow - 1, 6) * (0.5 + Math.random());
         // Retry-After as given, up to the cap. Redis takes whole milliseconds, at least 1: a fraction (the
         // jittered backoff) or 0 (`Retry-After: 0`) makes rateLimit() throw, and the job would fail as an
         // ordinary error, using up an attempt.
         const pauseMs = Math.max(1, Math.round(Math.min(decision.delayMs ?? backoff, retryAfterMaxMs)));
-        if (deps.adaptiveConcurrency) {
-          // The account's window has already been cut: only this job waits, other accounts go on.
+        if (deps.adaptiveConcurrency && isTwilioRateLimit(error)) {
+          // The account's window has already been cut: only this job waits, other accounts go on. Storage
+          // that does not answer still pauses the queue: every job would meet it.
           await job.log(`rate-limited: tried again in ${pauseMs} ms`).catch(() => {});
           await job.moveToDelayed(Date.now() + pauseMs, token);
           return new DelayedError();
@@ -362,4 +371,9 @@ function errorType(error: unknown): string {
   if (error instanceof TwilioApiError) return `twilio:${error.kind}`;
   if (error instanceof StorageError) return `storage:${error.kind}`;
   return error instanceof Error ? error.name : 'unknown';
+}
+
+/** Twilio's 429, which the account's request window answers; not storage that does not answer. */
+function isTwilioRateLimit(error: unknown): boolean {
+  return error instanceof TwilioApiError && error.kind === 'rate-limited';
 }

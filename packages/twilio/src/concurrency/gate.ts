@@ -49,6 +49,10 @@ export async function throughGate<T>(
 
 /** The outcome a failed request reports to the window. */
 export function outcomeOf(error: unknown): RequestOutcome {
+  // Twilio's 20429 counts as the limit whatever the status it came with, as it does for the resend.
+  if (error instanceof TwilioApiError && error.kind === 'rate-limited') {
+    return { status: 429, retryAfterMs: error.retryAfterMs };
+  }
   if (error instanceof TwilioApiError && error.status !== undefined) {
     return { status: error.status, retryAfterMs: error.retryAfterMs };
   }
