@@ -14,6 +14,7 @@ import {
 } from '@recording-vault/config';
 import { signLink } from '@recording-vault/recordings-api/links';
 import { createStore, type ObjectStore, StorageError } from '@recording-vault/storage';
+import type { Redis } from 'ioredis';
 import { archivedRecordings, clock, jsonLine, tabLine, tableFormat } from './archive-listing.ts';
 import {
   dayBounds,
@@ -37,10 +38,12 @@ export interface Output {
 }
 
 /** The archive index in the queues' Redis, over a connection that answered PING. */
-async function openIndex(env: Settings): Promise<{ index: ArchiveIndex; close(): void }> {
+export async function openIndex(
+  env: Settings,
+): Promise<{ index: ArchiveIndex; redis: Redis; close(): void }> {
   const { url, prefix } = redisSettings(env);
   const redis = await connectRedis(url);
-  return { index: createArchiveIndex({ redis, prefix }), close: () => redis.disconnect() };
+  return { index: createArchiveIndex({ redis, prefix }), redis, close: () => redis.disconnect() };
 }
 
 async function archived(index: ArchiveIndex, recordingSid: string): Promise<IndexedRecording> {
@@ -236,6 +239,6 @@ export async function reindex(env: Settings, options: ReindexOptions, io: Output
 }
 
 /** One line, waiting when the reader is slower than the index (a pipe into `less`, say). */
-async function writeLine(out: Writable, line: string): Promise<void> {
+export async function writeLine(out: Writable, line: string): Promise<void> {
   if (!out.write(`${line}\n`)) await new Promise((resolve) => out.once('drain', resolve));
 }

@@ -1,25 +1,19 @@
-import type { ArchiveEntry, ArchiveIndex, ListQuery } from '@recording-vault/archive-index';
+import {
+  type ArchiveEntry,
+  type ArchiveIndex,
+  type ListQuery,
+  listAll,
+} from '@recording-vault/archive-index';
 import { formatBytes } from './progress-display.ts';
 
 /** What `vault find` prints of one archived recording, the same in each of its outputs: its index entry. */
 export type FoundRecording = ArchiveEntry;
 
-const PAGE_SIZE = 500;
-
 /** Every recording of the query, newest first, read from the index a page at a time. */
-export async function* archivedRecordings(
+export const archivedRecordings: (
   index: ArchiveIndex,
   query: Omit<ListQuery, 'pageSize' | 'from' | 'skip'>,
-): AsyncGenerator<FoundRecording> {
-  let from: ListQuery['from'];
-  for (;;) {
-    const page = await index.list({ ...query, pageSize: PAGE_SIZE, from });
-    yield* page.entries;
-    const last = page.entries.at(-1);
-    if (!page.more || !last) return;
-    from = { direction: 'older', position: last.position };
-  }
-}
+) => AsyncGenerator<FoundRecording> = listAll;
 
 /** `--json`: one object a line, its date as ISO 8601. */
 export function jsonLine(recording: FoundRecording): string {

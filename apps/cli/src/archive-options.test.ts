@@ -5,6 +5,7 @@ import {
   parseGetOptions,
   parseLinkOptions,
   parseReindexOptions,
+  parseScrubOptions,
 } from './archive-options.ts';
 
 const recording = `RE${'a'.repeat(32)}`;
@@ -129,5 +130,69 @@ describe('parseReindexOptions', () => {
     [[account], 'Unexpected argument'],
   ])('%j is a usage error: %s', (args, message) => {
     expect(() => parseReindexOptions(args)).toThrow(usageError(message));
+  });
+});
+
+describe('parseScrubOptions', () => {
+  it('checks everything with 4 reads at once, or a range of days, a sample, the accounts named', () => {
+    expect(parseScrubOptions([])).toEqual({
+      accounts: [],
+      range: undefined,
+      sample: undefined,
+      concurrency: 4,
+      json: false,
+    });
+    expect(
+      parseScrubOptions([
+        '--from',
+        '2026-11-01',
+        '--to',
+        '2026-11-30',
+        '--sample',
+        '25',
+        '--account',
+        account,
+        '--json',
+        '--concurrency',
+        '16',
+      ]),
+    ).toEqual({
+      accounts: [account],
+      range: { from: '2026-11-01', to: '2026-11-30' },
+      sample: 25,
+      concurrency: 16,
+      json: true,
+    });
+    const now = new Date('2026-03-01T00:30:00Z');
+    expect(parseScrubOptions(['--from', 'yesterday', '--to', 'today'], now).range).toEqual({
+      from: '2026-02-28',
+      to: '2026-03-01',
+    });
+  });
+
+  it.each([
+    [['--from', '2026-11-01'], '--to is required with --from'],
+    [['--to', '2026-11-01'], '--from is required with --to'],
+    [['--from', '2026-02-30', '--to', '2026-03-01'], '--from 2026-02-30 is not a date'],
+    [['--from', '2026-03-02', '--to', '2026-03-01'], '--from 2026-03-02 is after --to 2026-03-01'],
+    [['--sample', '0'], '--sample 0 is not a number of recordings'],
+    [['--sample', '2.5'], '--sample 2.5 is not a number of recordings'],
+    [['--sample', 'ten'], '--sample ten is not a number of recordings'],
+    [['--sample'], "Option '--sample <value>' argument missing"],
+    [['--concurrency', '0'], '--concurrency 0 is not a number from 1 to 64'],
+    [['--concurrency', '65'], '--concurrency 65 is not a number from 1 to 64'],
+    [['--account', 'AC1'], '--account AC1 is not an account SID'],
+    [['everything'], 'Unexpected argument'],
+    [['--all'], "Unknown option '--all'"],
+  ])('%j is a usage error: %s', (args, message) => {
+    expect(() => parseScrubOptions(args)).toThrow(usageError(message));
+  });
+
+  it('lists every problem at once', () => {
+    expect(() => parseScrubOptions(['--sample', '0', '--concurrency', 'x', '--account', 'AC1'])).toThrow(
+      usageError(
+        '--account AC1 is not an account SID: AC followed by 32 lowercase hex digits; --sample 0 is not a number of recordings (1 or more); --concurrency x is not a number from 1 to 64',
+      ),
+    );
   });
 });

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import type { ArchiveFormat } from '@recording-vault/archive-index';
+import { type ArchiveFormat, defaultScrubConcurrency } from '@recording-vault/archive-index';
 import { duration } from '@recording-vault/config';
 import { resolveDay, validDay } from './backfill-options.ts';
 import { CliError } from './cli-error.ts';
-import { findUsage, getUsage, linkUsage, reindexUsage } from './usage.ts';
+import { findUsage, getUsage, linkUsage, reindexUsage, scrubUsage } from './usage.ts';
 
 /** The command lines of the commands that read the archive back: checked alone, before any setting. */
 
@@ -30,6 +30,17 @@ export type FindOptions = {
 export interface ReindexOptions {
   /** All of storage when empty. */
   accounts: string[];
+}
+
+export interface ScrubOptions {
+  /** Every account configured or in the index when empty. */
+  accounts: string[];
+  /** UTC days, both included; every entry when not given. */
+  range: { from: string; to: string } | undefined;
+  /** Check a random sample of this many recordings instead of all. */
+  sample: number | undefined;
+  concurrency: number;
+  json: boolean;
 }
 
 export const defaultLinkTtl = '60m';
@@ -107,17 +118,9 @@ export function parseFindOptions(args: readonly string[], now = new Date()): Fin
   if (values.from === undefined && values.to === undefined) {
     throw new CliError(`--call, or --from and --to, is required; ${findUsage}`, 2);
   }
-  const from = resolveDay(values.from, now);
-  const to = resolveDay(values.to, now);
-  if (!from) problems.push('--from is required with --to');
-  else if (!validDay(from)) problems.push(`--from ${from} is not a date (YYYY-MM-DD, today or yesterday)`);
-  if (!to) problems.push('--to is required with --from');
-  else if (!validDay(to)) problems.push(`--to ${to} is not a date (YYYY-MM-DD, today or yesterday)`);
-  if (from && to && validDay(from) && validDay(to) && from > to) {
-    problems.push(`--from ${from} is after --to ${to}`);
-  }
-  if (problems.length > 0) throw new CliError(problems.join('; '), 2);
-  return { by: 'date', from: from as string, to: to as string, accounts, json };
+  const range = dayRange(values.from, values.to, now, problems);
+  if (problems.length > 0 || !range) throw new CliError(problems.join('; '), 2);
+  return { by: 'date', ...range, accounts, json };
 }
 
 export function parseReindexOptions(args: readonly string[]): ReindexOptions {
@@ -133,6 +136,70 @@ export function parseReindexOptions(args: readonly string[]): ReindexOptions {
   const accounts = accountsOf(values.account, problems);
   if (problems.length > 0) throw new CliError(problems.join('; '), 2);
   return { accounts };
+}
+
+export const maxScrubConcurrency = 64;
+
+export function parseScrubOptions(args: readonly string[], now = new Date()): ScrubOptions {
+  const { values } = asUsageError(scrubUsage, () =>
+    parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        sample: { type: 'string' },
+        account: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+        concurrency: { type: 'string' },
+      },
+    }),
+  );
+  const problems: string[] = [];
+  const accounts = accountsOf(values.account, problems);
+  const range =
+    values.from === undefined && values.to === undefined
+      ? undefined
+      : dayRange(values.from, values.to, now, problems);
+  const sample = values.sample === undefined ? undefined : countOf(values.sample);
+  if (values.sample !== undefined && sample === undefined) {
+    problems.push(`--sample ${values.sample} is not a number of recordings (1 or more)`);
+  }
+  const concurrency =
+    values.concurrency === undefined ? defaultScrubConcurrency : countOf(values.concurrency);
+  if (concurrency === undefined || concurrency > maxScrubConcurrency) {
+    problems.push(`--concurrency ${values.concurrency} is not a number from 1 to ${maxScrubConcurrency}`);
+  }
+  if (problems.length > 0) throw new CliError(problems.join('; '), 2);
+  return { accounts, range, sample, concurrency: concurrency as number, json: values.json ?? false };
+}
+
+/** A whole number from 1, written in decimal digits only. */
+function countOf(text: string): number | undefined {
+  if (!/^\d+$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) && value >= 1 ? value : undefined;
+}
+
+/** `--from` and `--to`, both required once either is given: UTC days, `today` or `yesterday`. */
+function dayRange(
+  rawFrom: string | undefined,
+  rawTo: string | undefined,
+  now: Date,
+  problems: string[],
+): { from: string; to: string } | undefined {
+  const from = resolveDay(rawFrom, now);
+  const to = resolveDay(rawTo, now);
+  const before = problems.length;
+  if (!from) problems.push('--from is required with --to');
+  else if (!validDay(from)) problems.push(`--from ${from} is not a date (YYYY-MM-DD, today or yesterday)`);
+  if (!to) problems.push('--to is required with --from');
+  else if (!validDay(to)) problems.push(`--to ${to} is not a date (YYYY-MM-DD, today or yesterday)`);
+  if (from && to && validDay(from) && validDay(to) && from > to) {
+    problems.push(`--from ${from} is after --to ${to}`);
+  }
+  return problems.length === before && from && to ? { from, to } : undefined;
 }
 
 /** The first and last millisecond of a range of UTC days, both included, as the index's bounds are. */

@@ -58,6 +58,10 @@ describe('parseCommandLine', () => {
       options: { by: 'date', from: '2026-11-30', to: '2026-11-30', accounts: [], json: false },
     });
     expect(parseCommandLine(['reindex'])).toEqual({ command: 'reindex', options: { accounts: [] } });
+    expect(parseCommandLine(['scrub', '--sample', '2', '--json'])).toEqual({
+      command: 'scrub',
+      options: { accounts: [], range: undefined, sample: 2, concurrency: 4, json: true },
+    });
   });
 
   it.each([
@@ -72,6 +76,7 @@ describe('parseCommandLine', () => {
     [['get', 'RE1'], 'RE1 is not a RecordingSid'],
     [['find'], '--call, or --from and --to, is required'],
     [['reindex', '--acount', 'AC1'], "Unknown option '--acount'"],
+    [['scrub', '--sample', '-1'], '--sample'],
   ])('%j is a usage error: %s', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(
       expect.objectContaining({ message: expect.stringContaining(message), exitCode: 2 }),

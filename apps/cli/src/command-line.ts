@@ -7,7 +7,9 @@ import {
   parseGetOptions,
   parseLinkOptions,
   parseReindexOptions,
+  parseScrubOptions,
   type ReindexOptions,
+  type ScrubOptions,
 } from './archive-options.ts';
 import { type BackfillOptions, parseBackfillOptions } from './backfill-options.ts';
 import { CliError } from './cli-error.ts';
@@ -21,7 +23,8 @@ export type CommandLine =
   | { command: 'link'; options: LinkOptions }
   | { command: 'get'; options: GetOptions }
   | { command: 'find'; options: FindOptions }
-  | { command: 'reindex'; options: ReindexOptions };
+  | { command: 'reindex'; options: ReindexOptions }
+  | { command: 'scrub'; options: ScrubOptions };
 
 const helpFlags = ['--help', '-h'];
 
@@ -47,6 +50,7 @@ export function parseCommandLine(argv: readonly string[], now = new Date()): Com
   if (command === 'get') return { command, options: parseGetOptions(args) };
   if (command === 'find') return { command, options: parseFindOptions(args, now) };
   if (command === 'reindex') return { command, options: parseReindexOptions(args) };
+  if (command === 'scrub') return { command, options: parseScrubOptions(args, now) };
   if (command === 'accounts') {
     const values = parseFlags(args, ['json', 'check'], accountsUsage);
     return { command, json: values.json ?? false, check: values.check ?? false };

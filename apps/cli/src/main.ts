@@ -24,6 +24,7 @@ import { type CliEnv, cliEnv } from './config.ts';
 import { dryRun } from './dry-run.ts';
 import { createProgressDisplay, formatBytes } from './progress-display.ts';
 import { checkTwilio, connectRedis } from './reachability.ts';
+import { scrub } from './scrub-command.ts';
 import { formatStatus, readStatus } from './status.ts';
 
 type Settings = DeepReadonly<CliEnv>;
@@ -50,6 +51,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (line.command === 'find') return await find(env, line.options, io);
   if (line.command === 'reindex') return await reindex(env, line.options, io);
+  if (line.command === 'scrub') {
+    // Ctrl-C stops the reads under way and prints what was checked so far.
+    const interrupted = new AbortController();
+    process.once('SIGINT', () => interrupted.abort());
+    return await scrub(env, line.options, io, interrupted.signal);
+  }
   return await backfill(env, line.options);
 }
 

@@ -1,6 +1,15 @@
 /** What `vault --help` and `vault <command> --help` print: read without any configuration. */
 
-export const commandNames = ['backfill', 'status', 'accounts', 'link', 'get', 'find', 'reindex'] as const;
+export const commandNames = [
+  'backfill',
+  'status',
+  'accounts',
+  'link',
+  'get',
+  'find',
+  'reindex',
+  'scrub',
+] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export function isCommandName(value: string | undefined): value is CommandName {
@@ -18,7 +27,7 @@ const settings = `settings, from the environment, the same as the workers':
   TWILIO_API_BASE_URL   one API origin for every account (an emulator); unset, each account's region
                         decides (https://api.twilio.com for us1)
   RECORDING_FORMAT      wav or mp3, what the workers store: --dry-run estimates sizes in it (default wav)
-  STORAGE_DIR           the folder the workers store into, which get and reindex read (default
+  STORAGE_DIR           the folder the workers store into, which get, reindex and scrub read (default
                         ./data/recordings); with S3_ENDPOINT set, the bucket S3_BUCKET (default
                         recordings) with S3_ACCESS_KEY, S3_SECRET_KEY and S3_REGION (default us-east-1)
   RECORDINGS_API_PUBLIC_URL
@@ -30,7 +39,8 @@ const exitCodes = `exit codes:
   0  done, nothing failed
   1  something failed: a day not listed, a recording not archived, Redis, Twilio or storage unreachable, an
      account that failed its check, a recording not in the archive, a copy that does not match its record,
-     a sidecar a rebuild could not index, a bad setting
+     a sidecar a rebuild could not index, a stored copy the scrub found missing, corrupt, unreadable or
+     without its sidecar, a bad setting
   2  the command line is wrong (an unknown command or option, a malformed date or SID)`;
 
 export const generalUsage = `usage:
@@ -41,7 +51,8 @@ export const generalUsage = `usage:
   vault get RE… [--out FILE]
   vault find --call CA… | --from YYYY-MM-DD --to YYYY-MM-DD [--account AC…]… [--json]
   vault reindex [--account AC…]…
-  vault help [backfill | status | accounts | link | get | find | reindex]`;
+  vault scrub [--from YYYY-MM-DD --to YYYY-MM-DD] [--sample N] [--account AC…]… [--json] [--concurrency 4]
+  vault help [backfill | status | accounts | link | get | find | reindex | scrub]`;
 
 const generalHelp = `vault: archive what Twilio already holds, see where the vault stands, and get
 archived recordings back.
@@ -56,6 +67,7 @@ commands:
   get       copy one archived recording into a file, checked against its recorded size and SHA-256
   find      the archived recordings of a call, or of a range of days
   reindex   rebuild the archive index from the sidecars in storage
+  scrub     read stored copies back and check each against its recorded size and SHA-256
 
 \`vault <command> --help\` describes a command.
 
@@ -223,7 +235,43 @@ ${settings}
 
 ${exitCodes}`;
 
+export const scrubUsage =
+  'usage: vault scrub [--from YYYY-MM-DD --to YYYY-MM-DD] [--sample N] [--account AC…]… [--json] [--concurrency 4]';
+
+const scrubHelp = `${scrubUsage}
+
+Proves the archive still holds what it recorded: walks the archive index, account by account, reads each
+recording's stored copy back whole, hashes it, and compares its size and SHA-256 with the index's record,
+then looks for its sidecar. Since the vault deletes what it archived at Twilio, this is the proof that the
+only copy is still whole. Prints one line per problem, and a summary:
+  missing      no object at the recorded key
+  corrupt      an object of another size or SHA-256 than recorded (both are printed)
+  no-sidecar   no sidecar (<key>.json) beside it: a rebuild of the index (vault reindex) would lose it
+  unreadable   storage failed otherwise (denied, unavailable), with its reason: not proven either way
+On a terminal the problems form a table; piped, the same columns separated by tabs, without a header. The
+summary is the last line. The exit code is 1 when there was any problem (or Ctrl-C stopped the scrub).
+
+options:
+  --from DAY         first UTC day of the recordings' creation, YYYY-MM-DD, or today or yesterday
+  --to DAY           last UTC day, included; both or neither (every recording)
+  --sample N         check N recordings chosen at random (each equally likely) among those walked
+  --account AC…      only this account (repeat for more); by default every account configured or in the
+                     index
+  --json             one JSON object a line per problem (type "problem"), then the summary (type "summary")
+  --concurrency N    copies read at once, 1 to 64 (default 4)
+  -h, --help         this help
+
+examples:
+  vault scrub
+  vault scrub --sample 100
+  vault scrub --from 2026-11-01 --to 2026-11-30 --json
+
+${settings}
+
+${exitCodes}`;
+
 const helps: Record<CommandName, string> = {
+  scrub: scrubHelp,
   backfill: backfillHelp,
   status: statusHelp,
   accounts: accountsHelp,

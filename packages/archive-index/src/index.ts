@@ -16,3 +16,12 @@ export {
 } from './archive-index.ts';
 export { hashTagOf, type IndexKeys, indexKeys, orderMember, parseOrderMember } from './index-keys.ts';
 export type { ReindexOptions, ReindexProblem, ReindexReport, SidecarSource } from './reindex.ts';
+export {
+  defaultScrubConcurrency,
+  listAll,
+  type ScrubOptions,
+  type ScrubProblem,
+  type ScrubProblemKind,
+  type ScrubReport,
+  scrubArchive,
+} from './scrub.ts';
