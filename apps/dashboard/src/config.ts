@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import {
   checkStorageEnv,
   choice,
@@ -9,8 +8,8 @@ import {
   redisEnv,
   secret,
   secretText,
-  shown,
   storageEnv,
+  trustProxy,
   url,
 } from '@recording-vault/config';
 import { z } from 'zod';
@@ -37,24 +36,7 @@ export const dashboardEnv = envSchema(
      * none. Failed logins are counted per client address, so `true` (believe any sender's X-Forwarded-For)
      * is refused. Parsed into the value Express takes.
      */
-    DASHBOARD_TRUST_PROXY: z
-      .string()
-      .trim()
-      .default('false')
-      .transform((value, ctx) => {
-        const setting = value === 'true' ? undefined : trustProxySetting(value);
-        if (setting === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            message:
-              value === 'true'
-                ? 'true would let every client choose its own address: name the proxy (addresses or a hop count)'
-                : `must be false, a hop count, or comma-separated addresses, subnets, loopback, linklocal, uniquelocal (got ${shown(value)})`,
-          });
-          return z.NEVER;
-        }
-        return setting;
-      }),
+    DASHBOARD_TRUST_PROXY: trustProxy(),
     /**
      * The archive page's player and its signed-link button issue links on the recordings API: its public
      * origin and the secret it checks links with, as the API itself is given them (same rules, same
@@ -121,20 +103,4 @@ export function dashboardPlayback(env: {
       ...(linkSecret ? [] : ['RECORDINGS_LINK_SECRET' as const]),
     ],
   };
-}
-
-const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-/** A `trust proxy` value as Express takes it; undefined when it is not one of the accepted forms. */
-function trustProxySetting(value: string): false | number | string | undefined {
-  if (value === 'false') return false;
-  if (/^\d+$/.test(value)) return Number(value);
-  const entries = value.split(',').map((entry) => entry.trim());
-  const valid = entries.every((entry) => {
-    if (proxyNames.has(entry)) return true;
-    const [address = '', prefix, ...rest] = entry.split('/');
-    if (rest.length > 0 || isIP(address) === 0) return false;
-    return prefix === undefined || /^\d{1,3}$/.test(prefix) || isIP(prefix) === 4;
-  });
-  return valid ? entries.join(',') : undefined;
 }

@@ -222,7 +222,9 @@ function trustProxySetting(value: string): false | number | string | undefined {
   const valid = entries.every((entry) => {
     if (proxyNames.has(entry)) return true;
     const [address = '', prefix, ...rest] = entry.split('/');
-    return rest.length === 0 && isIP(address) !== 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix));
+    if (rest.length > 0 || isIP(address) === 0) return false;
+    // A prefix length, or an IPv4 netmask (`172.16.0.0/255.240.0.0`), as Express reads them.
+    return prefix === undefined || /^\d{1,3}$/.test(prefix) || isIP(prefix) === 4;
   });
   return valid ? entries.join(',') : undefined;
 }
