@@ -13,16 +13,12 @@ import {
 import { parseEnv } from '@recording-vault/config';
 import { recordingsApiEnv } from '@recording-vault/recordings-api/config';
 import { type RecordingsApiHandle, startRecordingsApi } from '@recording-vault/recordings-api/start';
-import { createStore, type ObjectStore, type StoreConfig } from '@recording-vault/storage';
-import {
-  type RedisTestServer,
-  type S3TestServer,
-  startRedisServer,
-  startS3Server,
-} from '@recording-vault/testkit';
+import type { ObjectStore } from '@recording-vault/storage';
+import { type RedisTestServer, startRedisServer } from '@recording-vault/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRunInTerminal, runCli, runCliInTerminal } from './testing/cli-run.ts';
+import { type CliStorage, cliStorage } from './testing/cli-storage.ts';
 
 const DAY = 86_400_000;
 /** 2026-11-24T03:00:00Z */
@@ -54,7 +50,7 @@ afterAll(async () => {
 
 describe.each(['folder', 's3'] as const)('vault link, get, find and reindex over a %s store', (driver) => {
   let work: string;
-  let s3: S3TestServer | undefined;
+  let storage: CliStorage | undefined;
   let store: ObjectStore;
   let redis: Redis;
   let index: ArchiveIndex;
@@ -77,31 +73,9 @@ describe.each(['folder', 's3'] as const)('vault link, get, find and reindex over
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'rv-cli-archive-'));
-    let storageVars: Record<string, string>;
-    let storeConfig: StoreConfig;
-    if (driver === 's3') {
-      s3 = await startS3Server({ buckets: ['recordings'] });
-      storageVars = {
-        S3_ENDPOINT: s3.endpoint,
-        S3_ACCESS_KEY: s3.accessKey,
-        S3_SECRET_KEY: s3.secretKey,
-        S3_BUCKET: 'recordings',
-        S3_REGION: s3.region,
-      };
-      storeConfig = {
-        driver: 's3',
-        endpoint: s3.endpoint,
-        accessKey: s3.accessKey,
-        secretKey: s3.secretKey,
-        bucket: 'recordings',
-        region: s3.region,
-      };
-    } else {
-      storageVars = { STORAGE_DIR: join(work, 'recordings') };
-      storeConfig = { driver: 'folder', dir: join(work, 'recordings') };
-    }
-    store = createStore(storeConfig);
-    await store.ensureBucket();
+    storage = await cliStorage(driver, work);
+    store = storage.store;
+    const storageVars = storage.vars;
     redis = new Redis(redisServer.url);
     index = createArchiveIndex({ redis, prefix });
 
@@ -141,7 +115,7 @@ describe.each(['folder', 's3'] as const)('vault link, get, find and reindex over
   afterAll(async () => {
     await api?.close();
     redis?.disconnect();
-    await s3?.close();
+    await storage?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 

@@ -9,17 +9,13 @@ import {
   archiveRecording,
   sidOf,
 } from '@recording-vault/archive-index/testing/archived-fixtures';
-import { createStore, type ObjectStore, type StoreConfig, sidecarKey } from '@recording-vault/storage';
-import {
-  type RedisTestServer,
-  type S3TestServer,
-  startRedisServer,
-  startS3Server,
-} from '@recording-vault/testkit';
+import { type ObjectStore, sidecarKey } from '@recording-vault/storage';
+import { type RedisTestServer, startRedisServer } from '@recording-vault/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatBytes } from './progress-display.ts';
 import { canRunInTerminal, runCli, runCliInTerminal } from './testing/cli-run.ts';
+import { type CliStorage, cliStorage } from './testing/cli-storage.ts';
 
 const DAY = 86_400_000;
 /** 2026-11-24T03:00:00Z */
@@ -47,7 +43,7 @@ afterAll(async () => {
 
 describe.each(['folder', 's3'] as const)('vault scrub over a %s store', (driver) => {
   let work: string;
-  let s3: S3TestServer | undefined;
+  let storage: CliStorage | undefined;
   let store: ObjectStore;
   let redis: Redis;
   let storageVars: Record<string, string>;
@@ -64,35 +60,14 @@ describe.each(['folder', 's3'] as const)('vault scrub over a %s store', (driver)
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'rv-cli-scrub-'));
-    let storeConfig: StoreConfig;
-    if (driver === 's3') {
-      s3 = await startS3Server({ buckets: ['recordings'] });
-      storageVars = {
-        S3_ENDPOINT: s3.endpoint,
-        S3_ACCESS_KEY: s3.accessKey,
-        S3_SECRET_KEY: s3.secretKey,
-        S3_BUCKET: 'recordings',
-        S3_REGION: s3.region,
-      };
-      storeConfig = {
-        driver: 's3',
-        endpoint: s3.endpoint,
-        accessKey: s3.accessKey,
-        secretKey: s3.secretKey,
-        bucket: 'recordings',
-        region: s3.region,
-      };
-    } else {
-      storageVars = { STORAGE_DIR: join(work, 'recordings') };
-      storeConfig = { driver: 'folder', dir: join(work, 'recordings') };
-    }
-    store = createStore(storeConfig);
-    await store.ensureBucket();
+    storage = await cliStorage(driver, work);
+    store = storage.store;
+    storageVars = storage.vars;
     redis = new Redis(redisServer.url);
   });
   afterAll(async () => {
     redis?.disconnect();
-    await s3?.close();
+    await storage?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
