@@ -58,6 +58,11 @@ const boardPolicy: Readonly<Record<QueueName, { readOnlyMode: boolean; descripti
     readOnlyMode: false,
     description: 'Lists recent recordings at Twilio and enqueues those no callback brought.',
   },
+  // Reads stored copies back and reports; it changes nothing, so running it again is safe.
+  scrub: {
+    readOnlyMode: false,
+    description: "Reads archived copies back and checks them against the archive's record (SCRUB_EVERY).",
+  },
 };
 
 export function createDashboardApp(deps: DashboardDeps): express.Express {

@@ -56,6 +56,10 @@ export const workerEnv = envSchema(
     RECONCILE_EVERY: duration('15m'),
     /** How far back it lists (e.g. 48h). */
     RECONCILE_WINDOW: duration('48h'),
+    /** How often stored copies are read back and checked against the archive's record (e.g. 1h); 0 turns it off. */
+    SCRUB_EVERY: duration('0'),
+    /** How many archived recordings, picked at random, each scrub checks; 0 checks every one. */
+    SCRUB_SAMPLE: nonNegativeInt(100),
     ...metricsEnv,
     WORKER_METRICS_PORT: port(9464),
     WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
@@ -84,6 +88,8 @@ export function workerBehaviour(env: DeepReadonly<WorkerEnv>) {
     retryAfterMaxMs: env.RETRY_AFTER_MAX_SECONDS * 1000,
     reconcileEveryMs: env.RECONCILE_EVERY,
     reconcileWindowMs: env.RECONCILE_WINDOW,
+    scrubEveryMs: env.SCRUB_EVERY,
+    scrubSample: env.SCRUB_SAMPLE,
   };
 }
 

@@ -107,6 +107,17 @@ export function createWorkerMetrics(queues: Queue[] = []) {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600],
       registers,
     }),
+    scrubChecked: new Counter({
+      name: 'rv_worker_scrub_checked_total',
+      help: 'Archived copies the scheduled scrub read back and checked against their record.',
+      registers,
+    }),
+    scrubProblems: new Counter({
+      name: 'rv_worker_scrub_problems_total',
+      help: 'Archived copies the scheduled scrub found missing, corrupt, unreadable or without sidecar, by kind.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
     twilioLimited: new Counter({
       name: 'rv_worker_twilio_rate_limited_total',
       help: 'Twilio requests of this worker answered 429 (the account at its concurrency limit), by account.',

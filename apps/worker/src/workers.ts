@@ -1,3 +1,4 @@
+import { type ArchiveIndex, scrubArchive } from '@recording-vault/archive-index';
 import {
   defaultRetryPolicy,
   type JobData,
@@ -28,7 +29,9 @@ import type { WorkerMetrics } from './metrics.ts';
 import { createRecordingListing } from './recording-listing.ts';
 import { deleteAfterVerifying } from './verified-delete.ts';
 
-export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
+export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge' | 'index'> {
+  /** The archive index: written as recordings are archived, walked by the scrub. */
+  index: ArchiveIndex;
   /** A connection with `maxRetriesPerRequest: null`: workers wait for Redis rather than drop work. */
   connection: Redis;
   prefix: string;
@@ -61,10 +64,16 @@ export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge'> {
   reconcileEveryMs?: number;
   /** How far back the reconciliation lists. Default 48 hours. */
   reconcileWindowMs?: number;
+  /** How often the scrub reads stored copies back and checks them; 0 (the default) turns it off. */
+  scrubEveryMs?: number;
+  /** Recordings each scrub checks, picked at random; 0 checks every one. Default 100. */
+  scrubSample?: number;
 }
 
 /** The reconciliation's job scheduler: one id, so any number of workers upserting it run it once a period. */
 export const reconcileSchedulerId = 'reconcile';
+/** The scrub's job scheduler, likewise. */
+export const scrubSchedulerId = 'scrub';
 
 export interface VaultWorkers {
   queues: Readonly<Record<JobKindName, Queue>>;
@@ -110,6 +119,20 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     );
   } else {
     await queues.reconcile.removeJobScheduler(reconcileSchedulerId);
+  }
+  const scrubEveryMs = deps.scrubEveryMs ?? 0;
+  if (scrubEveryMs > 0) {
+    await queues.scrub.upsertJobScheduler(
+      scrubSchedulerId,
+      { every: scrubEveryMs },
+      {
+        name: jobCatalogue.scrub.queue,
+        data: { sample: deps.scrubSample ?? 100 },
+        opts: jobCatalogue.scrub.options(policy),
+      },
+    );
+  } else {
+    await queues.scrub.removeJobScheduler(scrubSchedulerId);
   }
   // Twilio's concurrency limit is per account and shared by every worker process: enforce it in Redis,
   // per account and per request with adaptive windows, or else as a cap on the jobs of every account.
@@ -206,6 +229,37 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
       const result = await listing.listDay(data, (progress) => job.updateData(progress), signal);
       log.info(result, 'day listed');
       return result;
+    },
+
+    async scrub(data, { log, signal }) {
+      // Configured accounts, and any the index still holds recordings of: their copies are the only ones.
+      const accounts = [
+        ...new Set([...deps.accounts.keys(), ...(await connection.smembers(deps.index.keys.accounts))]),
+      ];
+      const report = await scrubArchive({
+        index: deps.index,
+        store: deps.store,
+        accounts,
+        ...(data.sample > 0 ? { sample: data.sample } : {}),
+        signal,
+        onProblem(problem) {
+          metrics.scrubProblems.inc({ kind: problem.kind });
+          log.error(
+            {
+              problem: problem.kind,
+              recordingSid: problem.entry.recordingSid,
+              accountSid: problem.entry.accountSid,
+              key: problem.entry.key,
+              ...(problem.kind === 'corrupt' ? { stored: problem.stored } : {}),
+              ...(problem.kind === 'unreadable' ? { reason: problem.reason } : {}),
+            },
+            `scrub: archived copy ${problem.kind}`,
+          );
+        },
+      });
+      metrics.scrubChecked.inc(report.checked);
+      log.info({ report }, 'scrubbed');
+      return report;
     },
 
     async reconcile(data, { log, signal }) {
@@ -322,10 +376,11 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     maximumRateLimitDelay: retryAfterMaxMs,
     settings: { backoffStrategy: cappedBackoffStrategy(policy) },
   };
-  /** Per kind: archive jobs may be rate-limited per second; one reconciliation at a time. */
+  /** Per kind: archive jobs may be rate-limited per second; one reconciliation, and one scrub, at a time. */
   const perKind: { [K in JobKindName]?: Partial<WorkerOptions> } = {
     archive: deps.jobsPerSecond > 0 ? { limiter: { max: deps.jobsPerSecond, duration: 1_000 } } : {},
     reconcile: { concurrency: 1 },
+    scrub: { concurrency: 1 },
   };
 
   const workers = jobKindNames.map(

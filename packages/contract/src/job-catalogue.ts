@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import { archiveJobId, backfillDayJobId, purgeJobId } from './job-ids.ts';
 import { cappedBackoffType, defaultRetryPolicy, type RetryPolicy } from './job-options.ts';
-import { ArchiveJob, BackfillDayJob, PurgeJob, ReconcileJob } from './jobs.ts';
+import { ArchiveJob, BackfillDayJob, PurgeJob, ReconcileJob, ScrubJob } from './jobs.ts';
 import { QueueName } from './queues.ts';
 
 /** What one kind of job is: its queue, its data, how it is added and retried, what its log lines carry. */
@@ -72,6 +72,13 @@ export const jobCatalogue = {
     queue: QueueName.reconcile,
     schema: ReconcileJob,
     // A scheduled job: the next period lists again, so one try and a short history are enough.
+    options: () => ({ removeOnComplete: 100, removeOnFail: 100 }),
+    logFields: () => ({}),
+  }),
+  scrub: kind({
+    queue: QueueName.scrub,
+    schema: ScrubJob,
+    // Scheduled like the reconciliation: the next period checks again.
     options: () => ({ removeOnComplete: 100, removeOnFail: 100 }),
     logFields: () => ({}),
   }),

@@ -64,3 +64,9 @@ export const ReconcileJob = z.object({
   windowMs: z.number().int().positive(),
 });
 export type ReconcileJob = z.infer<typeof ReconcileJob>;
+
+export const ScrubJob = z.object({
+  /** How many archived recordings, picked at random, to read back and check; 0 checks every one. */
+  sample: z.number().int().nonnegative(),
+});
+export type ScrubJob = z.infer<typeof ScrubJob>;

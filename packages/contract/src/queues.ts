@@ -11,6 +11,8 @@ export const QueueName = {
   backfill: 'backfill',
   /** Lists every account's recent recordings and enqueues those a callback never brought. */
   reconcile: 'reconcile',
+  /** Reads stored copies back and checks them against the archive's record (SCRUB_EVERY). */
+  scrub: 'scrub',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

@@ -67,6 +67,9 @@ export interface WorkerOptions {
   retryAfterMaxMs?: number;
   /** 0 (the default here) leaves the reconciliation off. */
   reconcileEveryMs?: number;
+  /** The scheduled scrub (off unless given) and its sample (0: every recording). */
+  scrubEveryMs?: number;
+  scrubSample?: number;
   reconcileWindowMs?: number;
   /**
    * Hold each account's Twilio requests to an adaptive window in Redis (shared by every worker of the rig
@@ -167,6 +170,8 @@ export async function startArchiveRig(options: {
         settings: { format: 'wav', deleteFromTwilio: true, purgeDelayMs: 0, ...settings },
         concurrency: workerOptions.concurrency ?? 4,
         reconcileEveryMs: workerOptions.reconcileEveryMs ?? 0,
+        scrubEveryMs: workerOptions.scrubEveryMs ?? 0,
+        scrubSample: workerOptions.scrubSample ?? 0,
         ...(workerOptions.reconcileWindowMs ? { reconcileWindowMs: workerOptions.reconcileWindowMs } : {}),
         globalConcurrency: 16,
         adaptiveConcurrency: windows !== undefined,
