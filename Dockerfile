@@ -55,12 +55,13 @@ RUN case "${APP}" in \
 FROM base AS runtime
 # tini as PID 1 forwards SIGTERM to node (which then shuts down in order) and reaps zombies, also under a
 # plain `docker run` without `--init`; compose therefore does not set `init: true` as well.
-# No ffmpeg: the recordings API serves the format a recording was archived in and answers 406 for the other
-# one (transcoding is not implemented yet). Debian's ffmpeg (`--no-install-recommends`) brings some 90
-# packages and over 150 MiB of codec libraries into every app's image: add it, in a stage for the
-# recordings API alone, once the API transcodes.
+# ffmpeg in the recordings API's image alone: it transcodes a recording asked for in the other format than
+# the stored one. Debian's ffmpeg (`--no-install-recommends`) brings some 90 packages and over 150 MiB of
+# codec libraries, which no other app needs.
+ARG APP
 RUN apt-get update \
  && apt-get install --yes --no-install-recommends tini \
+ && if [ "$APP" = recordings-api ]; then apt-get install --yes --no-install-recommends ffmpeg; fi \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app

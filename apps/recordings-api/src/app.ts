@@ -343,12 +343,19 @@ export function createRecordingsApp(deps: RecordingsApiDeps): express.Express {
         refuse(res, entry);
         return;
       }
-      if (format !== undefined && format !== entry.format) {
-        refuse(res, refusals.formatNotStored(entry.format, format));
+      // The other format only when it can be made: a transcoder, and no ciphertext.
+      const transcodable = deps.transcoder !== undefined && !entry.encrypted;
+      if (format !== undefined && format !== entry.format && !transcodable) {
+        refuse(res, refusals.formatNotStored(entry.format, format, entry.encrypted));
         return;
       }
       const link = signLink(
-        { accountSid: auth.accountSid, recordingSid, format: entry.format, expiresAt: clock() + ttlMs },
+        {
+          accountSid: auth.accountSid,
+          recordingSid,
+          format: format ?? entry.format,
+          expiresAt: clock() + ttlMs,
+        },
         deps.linkSecret,
         deps.publicUrl,
       );

@@ -14,6 +14,7 @@ import {
 } from '@recording-vault/storage';
 import { planRange } from './byte-range.ts';
 import { encodePageToken, FILTER_PARAMS, type RecordingListQuery } from './list-query.ts';
+import type { Transcoder } from './transcoder.ts';
 import { ApiRefusal, refusals } from './twilio-errors.ts';
 import { verifiedBody } from './verified-body.ts';
 
@@ -27,6 +28,8 @@ export interface ReadDeps {
   store: ObjectStore;
   /** The origin (and path prefix) clients reach the API at: `media_url` points there. */
   publicUrl: string;
+  /** Turns the stored format into the other one; none: the other format is answered 406. */
+  transcoder?: Transcoder | undefined;
   logger: Logger;
 }
 
@@ -187,12 +190,39 @@ const contentTypes: Record<ArchiveFormat, string> = { wav: 'audio/x-wav', mp3: '
 /**
  * The stored bytes of a recording, whole or one range. Before a byte is sent, the store's record of the
  * object must equal the index's (size and SHA-256); while bytes flow, their count (and for a whole object
- * their hash) is checked again (see `verifiedBody`). Asking for the other format than the stored one is
- * 406: transcoding is not done here.
+ * their hash) is checked again (see `verifiedBody`). The other format than the stored one is transcoded as
+ * it streams when a transcoder is at hand (whole, chunked, no ranges), else answered 406; an encrypted
+ * recording is ciphertext and is never transcoded.
  */
 export async function openMedia(deps: ReadDeps, request: MediaRequest): Promise<MediaAnswer | ApiRefusal> {
   const { entry } = request;
-  if (request.format !== entry.format) return refusals.formatNotStored(entry.format, request.format);
+  if (request.format !== entry.format) {
+    if (!deps.transcoder || entry.encrypted) {
+      return refusals.formatNotStored(entry.format, request.format, entry.encrypted);
+    }
+    const recorded = await recordedObject(deps, entry);
+    if (recorded instanceof ApiRefusal) return recorded;
+    const answer = {
+      status: 200,
+      // Its length is known only once made: sent chunked, and not by ranges.
+      headers: {
+        'Content-Type': contentTypes[request.format],
+        'Accept-Ranges': 'none',
+        'Cache-Control': request.cacheControl,
+      },
+      range: null,
+    } as const;
+    if (request.head) return answer;
+    let source: Readable;
+    try {
+      source = await deps.store.get(entry.key);
+    } catch (error) {
+      if (!isStorageNotFound(error)) throw error;
+      return missingObject(deps, entry);
+    }
+    const stored = verifiedBody(source, { bytes: entry.bytes, sha256: entry.sha256 });
+    return { ...answer, body: deps.transcoder.transcode(stored, entry.format, request.format) };
+  }
   const recorded = await recordedObject(deps, entry);
   if (recorded instanceof ApiRefusal) return recorded;
 

@@ -197,4 +197,44 @@ describe('archived by the worker, deleted at Twilio, read back through the recor
         .fetch(),
     ).rejects.toMatchObject({ status: 404, code: 20404 });
   });
+  it('transcodes to the other format with ffmpeg as it streams: MP3 of a WAV, channels kept', async () => {
+    const url = (sid: string) =>
+      `${api.origin}/2010-04-01/Accounts/${rig.account.accountSid}/Recordings/${sid}`;
+    const head = await fetch(`${url(dual.sid)}.mp3`, { method: 'HEAD', headers: { authorization } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('audio/mpeg');
+    expect(head.headers.get('accept-ranges')).toBe('none');
+    for (const [original, isMono] of [
+      [mono, true],
+      [dual, false],
+    ] as const) {
+      const response = await fetch(`${url(original.sid)}.mp3`, {
+        headers: { authorization, range: 'bytes=0-9' },
+      });
+      // A transcoded answer is whole and chunked, whatever range was asked.
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-length')).toBeNull();
+      const body = Buffer.from(await response.arrayBuffer());
+      const frame = firstMp3Frame(body);
+      expect(frame.channelMode === 'mono').toBe(isMono);
+      // 32 kbps: about 4,000 bytes a second of audio.
+      const seconds = Number(original.duration);
+      expect(body.length).toBeGreaterThan(seconds * 2_000);
+      expect(body.length).toBeLessThan(seconds * 8_000 + 4_096);
+    }
+  });
 });
+
+/** The first MPEG audio frame's header, after any ID3v2 tag: its sync and channel mode. */
+function firstMp3Frame(bytes: Buffer): { channelMode: 'stereo' | 'joint' | 'dual' | 'mono' } {
+  let at = 0;
+  if (bytes.toString('latin1', 0, 3) === 'ID3') {
+    // The tag's size is four 7-bit bytes (syncsafe), after the 10-byte header.
+    const size = ((bytes[6] ?? 0) << 21) | ((bytes[7] ?? 0) << 14) | ((bytes[8] ?? 0) << 7) | (bytes[9] ?? 0);
+    at = 10 + size;
+  }
+  while (at + 4 <= bytes.length && !(bytes[at] === 0xff && ((bytes[at + 1] ?? 0) & 0xe0) === 0xe0)) at++;
+  if (at + 4 > bytes.length) throw new Error('no MPEG audio frame in the answer');
+  const modes = ['stereo', 'joint', 'dual', 'mono'] as const;
+  return { channelMode: modes[((bytes[at + 3] ?? 0) >> 6) & 0b11] ?? 'stereo' };
+}

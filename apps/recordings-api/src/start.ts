@@ -9,6 +9,7 @@ import { createRecordingsApp } from './app.ts';
 import type { AuthThrottleSettings } from './auth-throttle.ts';
 import type { RecordingsApiEnv } from './config.ts';
 import { createRecordingsApiMetrics } from './metrics.ts';
+import { ffmpegTranscoder } from './transcoder.ts';
 
 export interface RecordingsApiHandle {
   server: Server;
@@ -24,6 +25,8 @@ export interface StartOptions {
   /** For tests: a shorter throttle, a clock for link expiry. */
   authThrottle?: AuthThrottleSettings;
   clock?: () => number;
+  /** The ffmpeg to transcode with (default `ffmpeg` on the PATH, when it runs); false: none. */
+  ffmpeg?: string | false;
 }
 
 /**
@@ -46,6 +49,12 @@ export async function startRecordingsApi(
     );
   const store = createStore(storageSettings(env));
   const index = createArchiveIndex({ redis, prefix: redisConfig.prefix });
+  const transcoder = options.ffmpeg === false ? undefined : await ffmpegTranscoder(options.ffmpeg);
+  logger.info(
+    transcoder
+      ? 'ffmpeg found: the other format than the stored one is transcoded as it streams'
+      : 'no ffmpeg: the other format than the stored one is answered 406',
+  );
 
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 });
   // Unset, the public URL is the address listened on, known only once listening (a port 0 in tests).
@@ -53,6 +62,7 @@ export async function startRecordingsApi(
   const app = createRecordingsApp({
     index,
     store,
+    transcoder,
     get publicUrl() {
       return publicUrl;
     },

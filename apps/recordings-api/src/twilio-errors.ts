@@ -83,11 +83,13 @@ export const refusals = {
       message,
       reason,
     }),
-  formatNotStored: (stored: string, asked: string): ApiRefusal =>
+  formatNotStored: (stored: string, asked: string, encrypted = false): ApiRefusal =>
     new ApiRefusal({
       status: 406,
       code: 20001,
-      message: `This recording is archived as ${stored}; ask for .${stored} (${asked} is not available from the archive)`,
+      message: encrypted
+        ? `This recording is archived encrypted as ${stored}: ciphertext cannot be transcoded; ask for .${stored}`
+        : `This recording is archived as ${stored}; ask for .${stored} (${asked} is not available from the archive)`,
       reason: 'format-not-stored',
     }),
   rangeNotSatisfiable: (size: number): ApiRefusal =>

@@ -76,7 +76,12 @@ export function basic(user: string, password: string): string {
  */
 export async function startApiRig(
   driver: 'folder' | 's3',
-  options: { authThrottle?: AuthThrottleSettings; redis?: RedisServerOptions } = {},
+  options: {
+    authThrottle?: AuthThrottleSettings;
+    redis?: RedisServerOptions;
+    /** Transcoding off unless an ffmpeg is named: the routes' tests see the 406 of an API without it. */
+    ffmpeg?: string | false;
+  } = {},
 ): Promise<ApiRig> {
   const redis = await startRedisServer(options.redis);
   const work = await mkdtemp(join(tmpdir(), 'rv-recordings-api-'));
@@ -156,6 +161,7 @@ export async function startApiRig(
     {
       authThrottle: options.authThrottle ?? { failedAttempts: 1_000, windowMs: 60_000 },
       clock: () => clock.now ?? Date.now(),
+      ffmpeg: options.ffmpeg ?? false,
     },
   );
 
