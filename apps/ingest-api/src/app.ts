@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hasBearerToken, withinTime } from '@recording-vault/lifecycle';
+import { metricsEndpoint, withinTime } from '@recording-vault/lifecycle';
 import type { Logger } from '@recording-vault/logger';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -64,16 +64,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'redis unavailable' });
   });
 
-  app.get('/metrics', async (req, res) => {
-    if (deps.metricsToken !== undefined && !hasBearerToken(req.get('authorization'), deps.metricsToken)) {
-      res
-        .status(401)
-        .set('WWW-Authenticate', 'Bearer realm="metrics"')
-        .json({ error: 'bearer token required' });
-      return;
-    }
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  app.get('/metrics', metricsEndpoint(deps.metrics.registry, deps.metricsToken));
 
   const formOnly: RequestHandler = (req, res, next) => {
     if (!req.is('application/x-www-form-urlencoded')) {

@@ -3,7 +3,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveFormat } from '@recording-vault/archive-index';
 import { duration } from '@recording-vault/config';
-import { hasBearerToken, withinTime } from '@recording-vault/lifecycle';
+import { metricsEndpoint, withinTime } from '@recording-vault/lifecycle';
 import { StorageError } from '@recording-vault/storage';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -124,16 +124,7 @@ export function createRecordingsApp(deps: RecordingsApiDeps): express.Express {
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'redis or storage unavailable' });
   });
 
-  app.get('/metrics', async (req, res) => {
-    if (deps.metricsToken !== undefined && !hasBearerToken(req.get('authorization'), deps.metricsToken)) {
-      res
-        .status(401)
-        .set('WWW-Authenticate', 'Bearer realm="metrics"')
-        .json({ error: 'bearer token required' });
-      return;
-    }
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get('/metrics', metricsEndpoint(metrics.registry, deps.metricsToken));
 
   // Authentication, as Twilio's: computed once per request, counted by the throttle when wrong.
   const authOf = (req: Request, res: Response): AuthOutcome => {
