@@ -16,13 +16,14 @@ import { producerConnection } from '@recording-vault/redis';
 import type { ObjectStore } from '@recording-vault/storage';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The Twilio emulator's audio: a tone under a real 8 kHz, 16-bit PCM WAV header, the size Twilio's are.
 import { mediaChunks } from '../../../packages/testkit/src/twilio-emulator/media-generator.ts';
 // The recordings API as its main starts it, over a private Redis and a folder store.
 import { type ApiRig, startApiRig } from '../../recordings-api/src/testing/api-rig.ts';
 import { createDashboardApp } from './app.ts';
+import { launchChromium } from './testing/chromium.ts';
 
 const credentials = { user: 'operator', password: 'correct horse battery staple' };
 // Beside the board's own screenshot, in the repository's ignored test-artifacts folder.
@@ -113,10 +114,7 @@ describe('archive page in a browser', () => {
     await once(server, 'listening');
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -8,11 +8,12 @@ import { createLogger } from '@recording-vault/logger';
 import { producerConnection } from '@recording-vault/redis';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The worker's own test rig: a real worker archiving from the Twilio emulator into a folder.
 import { type ArchiveRig, startArchiveRig } from '../../worker/src/testing/archive-rig.ts';
 import { createDashboardApp } from './app.ts';
+import { launchChromium } from './testing/chromium.ts';
 
 const credentials = { user: 'operator', password: 'correct horse battery staple' };
 const screenshot = fileURLToPath(new URL('../../../test-artifacts/dashboard.png', import.meta.url));
@@ -68,10 +69,7 @@ describe('dashboard in a browser', () => {
     await once(server, 'listening');
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
