@@ -42,7 +42,8 @@ describe('the proof before a DELETE comes after the wait for a request slot', ()
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a copy that changes while the DELETE waits for its slot is caught, and nothing is deleted', async () => {
+  /** A recording at the emulator, its copy in the store, and a REST client whose slots the test hands out. */
+  async function storedCopy() {
     const account = emulator.addAccount();
     const recording = emulator.addRecording({ accountSid: account.accountSid, duration: 1 });
     const hand = handGate();
@@ -54,6 +55,11 @@ describe('the proof before a DELETE comes after the wait for a request slot', ()
     const copy = await store.put(key, Readable.from([Buffer.from('the recording')]), {
       contentType: 'audio/x-wav',
     });
+    return { recording, hand, rest, key, copy };
+  }
+
+  it('a copy that changes while the DELETE waits for its slot is caught, and nothing is deleted', async () => {
+    const { recording, hand, rest, key, copy } = await storedCopy();
 
     const deleting = deleteAfterVerifying(store, rest, recording.sid, copy, { onMismatch: 'remove-copy' });
     await expect.poll(() => hand.waiting()).toBe(1);
@@ -70,17 +76,7 @@ describe('the proof before a DELETE comes after the wait for a request slot', ()
   });
 
   it('a proven copy is deleted once its slot is held', async () => {
-    const account = emulator.addAccount();
-    const recording = emulator.addRecording({ accountSid: account.accountSid, duration: 1 });
-    const hand = handGate();
-    const rest = createTwilioRestClient(
-      { accountSid: account.accountSid, authToken: account.authToken },
-      { baseUrl: emulator.baseUrl, gate: hand.gate },
-    );
-    const key = `${account.accountSid}/copy.wav`;
-    const copy = await store.put(key, Readable.from([Buffer.from('the recording')]), {
-      contentType: 'audio/x-wav',
-    });
+    const { recording, hand, rest, copy } = await storedCopy();
     const deleting = deleteAfterVerifying(store, rest, recording.sid, copy, { onMismatch: 'remove-copy' });
     await expect.poll(() => hand.waiting()).toBe(1);
     hand.open();
