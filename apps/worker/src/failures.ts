@@ -49,10 +49,11 @@ export type FailureDecision =
   /** Fail for good, with a reason an operator can read in the dashboard. */
   | { action: 'fail'; reason: string }
   /**
-   * Pause the queue for every worker, without using up an attempt: Twilio's limit is per account, and a
-   * storage outage stops every job alike.
+   * Wait, without using up an attempt: for `Retry-After` (`delayMs`) or a growing backoff. `scope` says whose
+   * limit it is: Twilio's 429 is the account's (its request window handles it; without one the queue pauses),
+   * a storage outage stops every job alike (the queue pauses).
    */
-  | { action: 'rate-limit'; reason: string; delayMs: number | undefined }
+  | { action: 'rate-limit'; reason: string; delayMs: number | undefined; scope: 'account' | 'queue' }
   /** Come back later without using up an attempt. */
   | { action: 'later'; reason: string };
 
@@ -78,13 +79,20 @@ export function decideFailure(error: unknown): FailureDecision {
     return decideFailure(error.cause);
   }
   if (error instanceof TwilioApiError) {
-    if (error.kind === 'rate-limited') return { action: 'rate-limit', reason, delayMs: error.retryAfterMs };
+    if (error.kind === 'rate-limited') {
+      return { action: 'rate-limit', reason, delayMs: error.retryAfterMs, scope: 'account' };
+    }
     return { action: error.retryable ? 'retry' : 'fail', reason };
   }
   // Storage that does not answer fails every job alike: pause the queue (backing off while it stays down)
   // rather than let an outage use up every job's attempts and leave them all in the failed set.
   if (error instanceof StorageError && error.kind === 'unavailable') {
-    return { action: 'rate-limit', reason: `storage unreachable, pausing: ${reason}`, delayMs: undefined };
+    return {
+      action: 'rate-limit',
+      reason: `storage unreachable, pausing: ${reason}`,
+      delayMs: undefined,
+      scope: 'queue',
+    };
   }
   if (error instanceof StorageError) return { action: error.retryable ? 'retry' : 'fail', reason };
   // Unknown failures are retried: a bug shows up as a job failing all its attempts, not a lost recording.

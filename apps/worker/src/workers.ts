@@ -272,8 +272,8 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
   /** Rate limits in a row, per queue: one queue's pause does not lengthen another's. */
   const consecutiveRateLimits = new Map<string, number>();
   /** Whose rate limits in a row a failure counts toward: the account's for Twilio's 429s, else the queue's. */
-  const rateLimitKey = (queue: Queue, job: Job, error: unknown) =>
-    isTwilioRateLimit(error) && typeof job.data?.accountSid === 'string'
+  const rateLimitKey = (queue: Queue, job: Job, scope: 'account' | 'queue') =>
+    scope === 'account' && typeof job.data?.accountSid === 'string'
       ? `account:${job.data.accountSid}`
       : queue.name;
 
@@ -329,7 +329,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         if (counts) metrics.recordings.inc({ outcome: 'failed' });
         return new UnrecoverableError(decision.reason);
       case 'rate-limit': {
-        const limitKey = rateLimitKey(queue, job, error);
+        const limitKey = rateLimitKey(queue, job, decision.scope);
         const inARow = (consecutiveRateLimits.get(limitKey) ?? 0) + 1;
         consecutiveRateLimits.set(limitKey, inARow);
         const base = deps.rateLimitBaseMs ?? 1_000;
@@ -338,7 +338,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         // jittered backoff) or 0 (`Retry-After: 0`) makes rateLimit() throw, and the job would fail as an
         // ordinary error, using up an attempt.
         const pauseMs = Math.max(1, Math.round(Math.min(decision.delayMs ?? backoff, retryAfterMaxMs)));
-        if (deps.adaptiveConcurrency && isTwilioRateLimit(error)) {
+        if (deps.adaptiveConcurrency && decision.scope === 'account') {
           // The account's window has already been cut: only this job waits, other accounts go on. Storage
           // that does not answer still pauses the queue: every job would meet it.
           await job.log(`rate-limited: tried again in ${pauseMs} ms`).catch(() => {});
@@ -426,9 +426,4 @@ function errorType(error: unknown): string {
   if (error instanceof TwilioApiError) return `twilio:${error.kind}`;
   if (error instanceof StorageError) return `storage:${error.kind}`;
   return error instanceof Error ? error.name : 'unknown';
-}
-
-/** Twilio's 429, which the account's request window answers; not storage that does not answer. */
-function isTwilioRateLimit(error: unknown): boolean {
-  return error instanceof TwilioApiError && error.kind === 'rate-limited';
 }
