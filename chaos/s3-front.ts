@@ -6,6 +6,7 @@ import {
   type S3OperationName,
   type S3TestServer,
 } from '@recording-vault/testkit';
+import { S3_PART_SIZE } from '../packages/storage/src/index.ts';
 
 /** The S3 operations the workers use, as the test kit's classifier names them. */
 export type S3Op = S3OperationName;
@@ -13,6 +14,11 @@ export type S3Op = S3OperationName;
 export interface Digest {
   bytes: number;
   sha256: string;
+  /**
+   * The ETags an S3 server computes over these bytes: the MD5 of the whole, and (for more than one part)
+   * the multipart form for the workers' part size.
+   */
+  etags: string[];
 }
 
 /** One request the workers made, as the S3 server saw it. */
@@ -36,6 +42,8 @@ export interface S3Exchange {
   response?: Digest;
   /** CopyObject: the source object, read just before the copy. */
   copySource?: Digest & { key: string };
+  /** HeadObject: the size and ETag the server showed. */
+  head?: { bytes: number; etag: string };
 }
 
 export interface S3Front {
@@ -143,6 +151,12 @@ export async function startS3Front(server: S3TestServer): Promise<S3Front> {
         record.status = answer.status;
         record.finishedAt = Date.now();
         if (op === 'GetObject' && answer.status === 200) record.response = digest(answer.body);
+        if (op === 'HeadObject' && answer.status === 200) {
+          record.head = {
+            bytes: Number(answer.headers['content-length']),
+            etag: String(answer.headers.etag ?? '').replace(/^"|"$/g, ''),
+          };
+        }
         if (res.destroyed) return;
         const headers = forwardable(answer.headers);
         if (req.method !== 'HEAD') headers['content-length'] = String(answer.body.length);
@@ -214,7 +228,15 @@ export async function startS3Front(server: S3TestServer): Promise<S3Front> {
 }
 
 function digest(body: Buffer): Digest {
-  return { bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+  const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest();
+  const etags = [md5(body).toString('hex')];
+  if (body.length > S3_PART_SIZE) {
+    const parts: Buffer[] = [];
+    for (let at = 0; at < body.length; at += S3_PART_SIZE)
+      parts.push(md5(body.subarray(at, at + S3_PART_SIZE)));
+    etags.push(`${md5(Buffer.concat(parts)).toString('hex')}-${parts.length}`);
+  }
+  return { bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), etags };
 }
 
 function objectOf(pathname: string): { bucket: string; key: string | undefined } {

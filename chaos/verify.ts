@@ -144,6 +144,7 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
   }
   const deleted204 = deletes.filter((request) => request.status === 204);
   let provenDeletes = 0;
+  const proofs = { etag: 0, 'read-back': 0 };
   for (const request of deleted204) {
     const sid = request.recordingSid ?? '';
     const key = keyOf.get(sid);
@@ -152,11 +153,12 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
       problem(`DELETE #${request.seq} of ${sid}, which had nothing to archive`);
       continue;
     }
+    const copy = copyAt(byKey.get(key) ?? [], request.at, want);
     const reason =
-      copyAt(byKey.get(key) ?? [], request.at, want) ??
-      sidecarBefore(byKey.get(`${key}.json`) ?? [], request.at);
+      'problem' in copy ? copy.problem : sidecarBefore(byKey.get(`${key}.json`) ?? [], request.at);
     if (reason) problem(`DELETE #${request.seq} of ${sid}: ${reason}`);
     else provenDeletes++;
+    if ('proof' in copy) proofs[copy.proof]++;
   }
   let otherBytesWritten = 0;
   for (const [key, exchanges] of byKey) {
@@ -208,7 +210,16 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
     row('completed recordings deleted at Twilio', n - notDeleted.length, n),
     row("…each stored whole: Twilio's bytes and SHA-256, read back", stored.size, n),
     row('…each with a sidecar describing the copy', sidecarOk.size, n),
-    row('DELETEs (204) made while a whole copy, read back, was stored', provenDeletes, deleted204.length),
+    row(
+      'DELETEs (204) made while a whole copy, proved by its ETag or read back, was stored',
+      provenDeletes,
+      deleted204.length,
+    ),
+    {
+      label: '…proved by the ETag S3 computed / by reading back',
+      value: `${proofs.etag} / ${proofs['read-back']}`,
+      ok: true,
+    },
     {
       label: 'writes of other bytes at a final key',
       value: String(otherBytesWritten),
@@ -264,7 +275,9 @@ function row(label: string, good: number, of: number): Row {
   return { label, value: `${good} of ${of}`, ok: good === of };
 }
 
-function same(a: Digest, b: Digest): boolean {
+type Content = Pick<Digest, 'bytes' | 'sha256'>;
+
+function same(a: Content, b: Content): boolean {
   return a.bytes === b.bytes && a.sha256 === b.sha256;
 }
 
@@ -278,29 +291,38 @@ function writtenBy(exchange: S3Exchange): Digest | undefined | null {
 
 /**
  * Replays the exchanges on one key that had finished by `at` (they never overlap: the front serialises
- * them): at that moment the key must hold Twilio's bytes, and they must have been read back whole since
- * they were written. Undefined when so; otherwise why not.
+ * them): at that moment the key must hold Twilio's bytes, and since they were written they must have been
+ * proved: read back whole, or shown by a HEAD with their size and an ETag the server computed over exactly
+ * these bytes (the MD5 of the whole, or the multipart form). Undefined when so; otherwise why not.
  */
-function copyAt(exchanges: readonly S3Exchange[], at: number, want: Digest): string | undefined {
+function copyAt(
+  exchanges: readonly S3Exchange[],
+  at: number,
+  want: Content,
+): { problem: string } | { proof: 'read-back' | 'etag' } {
   let held: Digest | undefined;
-  let readBack = false;
+  let proved: 'read-back' | 'etag' | undefined;
   for (const exchange of exchanges) {
     if (exchange.finishedAt === 0 || exchange.finishedAt > at) continue;
     const written = writtenBy(exchange);
     if (written !== null) {
       held = written;
-      readBack = false;
+      proved = undefined;
     } else if (exchange.op === 'DeleteObject' && exchange.status >= 200 && exchange.status < 300) {
       held = undefined;
-      readBack = false;
+      proved = undefined;
     } else if (exchange.op === 'GetObject' && exchange.status === 200 && held && exchange.response) {
-      readBack = same(exchange.response, held);
+      proved = same(exchange.response, held) ? 'read-back' : undefined;
+    } else if (exchange.op === 'HeadObject' && exchange.head && held) {
+      const { bytes, etag } = exchange.head;
+      proved = bytes === held.bytes && held.etags.includes(etag) ? 'etag' : undefined;
     }
   }
-  if (held === undefined) return 'no copy was in storage at that moment';
-  if (!same(held, want)) return "the copy in storage then did not match Twilio's media";
-  if (!readBack) return 'the copy had not been read back since it was written';
-  return undefined;
+  if (held === undefined) return { problem: 'no copy was in storage at that moment' };
+  if (!same(held, want)) return { problem: "the copy in storage then did not match Twilio's media" };
+  if (!proved)
+    return { problem: 'the copy had been neither read back nor shown by its ETag since it was written' };
+  return { proof: proved };
 }
 
 function sidecarBefore(exchanges: readonly S3Exchange[], at: number): string | undefined {

@@ -20,7 +20,7 @@ import {
 } from '@recording-vault/twilio';
 import { CopyMismatchError, ImpossibleJobError, RecordingNotReadyError } from './failures.ts';
 import type { TwilioAccount } from './twilio-accounts.ts';
-import { deleteAfterVerifying } from './verified-delete.ts';
+import { type CopyProver, createCopyProver, deleteAfterVerifying, expectedCopy } from './verified-delete.ts';
 
 export interface ArchiveSettings {
   format: 'wav' | 'mp3';
@@ -40,6 +40,8 @@ export interface ArchiveDeps {
   index: Pick<ArchiveIndex, 'recordArchived'>;
   media: MediaDownloader;
   store: ObjectStore;
+  /** How copies are proved before anything is deleted at Twilio. Default: read back. */
+  prover?: CopyProver;
   settings: ArchiveSettings;
   schedulePurge(job: PurgeJob, delayMs: number): Promise<void>;
 }
@@ -90,6 +92,7 @@ const nothingToArchive = new Set(['absent', 'failed']);
  */
 export function createArchiver(deps: ArchiveDeps) {
   const { store, settings } = deps;
+  const prover = deps.prover ?? createCopyProver(store, 'read-back');
   const deletesTranscriptions = settings.deleteTranscriptions ?? settings.deleteFromTwilio;
 
   async function archiveRecording(job: ArchiveJob, run: ArchiveRun): Promise<ArchiveResult> {
@@ -158,8 +161,9 @@ export function createArchiver(deps: ArchiveDeps) {
     await run.step('index', () => indexSidecar(record));
 
     // 5. Verify and delete.
-    const target = { key, bytes: copy.bytes, sha256: copy.sha256 };
-    if (!settings.deleteFromTwilio) return { outcome: 'archived', ...target, stored, twilio: 'kept' };
+    const target = expectedCopy(copy);
+    const done = { outcome: 'archived', key, bytes: copy.bytes, sha256: copy.sha256, stored } as const;
+    if (!settings.deleteFromTwilio) return { ...done, twilio: 'kept' };
     if (settings.purgeDelayMs > 0) {
       // Its transcriptions are archived now and deleted by the purge job, before the recording.
       const transcriptions = await run.step('transcriptions', () =>
@@ -171,9 +175,7 @@ export function createArchiver(deps: ArchiveDeps) {
       );
       await run.note(`delete at Twilio scheduled in ${settings.purgeDelayMs / 1000} s`);
       return {
-        outcome: 'archived',
-        ...target,
-        stored,
+        ...done,
         twilio: 'delete-scheduled',
         ...(transcriptions ? { transcriptions } : {}),
       };
@@ -184,25 +186,23 @@ export function createArchiver(deps: ArchiveDeps) {
       keepTranscriptions(account, job, key, run, deletesTranscriptions),
     );
     const deleted = await run.step('verify-delete', () =>
-      deleteAfterVerifying(store, account.rest, job.recordingSid, target, {
+      deleteAfterVerifying(store, prover, account.rest, job.recordingSid, target, {
         signal: run.signal,
         onMismatch: 'remove-copy',
         confirmOwnership: run.confirmOwnership,
       }),
     );
-    await run.note(`verified ${key} and deleted the recording at Twilio (${deleted})`);
+    await run.note(`verified ${key} by ${prover.method} and deleted the recording at Twilio (${deleted})`);
     return {
-      outcome: 'archived',
-      ...target,
-      stored,
+      ...done,
       twilio: deleted,
       ...(transcriptions ? { transcriptions } : {}),
     };
   }
 
   /**
-   * Every transcription of the recording, stored with its text in `<key>.transcriptions.json` and proved by
-   * reading it back, then deleted at Twilio when `andDelete`. Throws RecordingNotReadyError
+   * Every transcription of the recording, stored with its text in `<key>.transcriptions.json` and proved as
+   * recordings are, then deleted at Twilio when `andDelete`. Throws RecordingNotReadyError
    * while one is in progress. Transcriptions an earlier run archived and deleted stay in the file. Undefined
    * when the recording has none: nothing is written.
    */
@@ -237,7 +237,7 @@ export function createArchiver(deps: ArchiveDeps) {
     const bySid = new Map((earlier ?? []).map((t) => [t.sid, t]));
     for (const transcription of listed) bySid.set(transcription.sid, transcription);
     const all = [...bySid.values()];
-    let written: { bytes: number; sha256: string } | undefined;
+    let written: StoredObject | undefined;
     if (JSON.stringify(all) !== JSON.stringify(earlier)) {
       written = await store.putJson(fileKey, {
         recordingSid: job.recordingSid,
@@ -246,16 +246,16 @@ export function createArchiver(deps: ArchiveDeps) {
         transcriptions: all,
       });
     }
-    // The same rule as the recording's: nothing is deleted until the stored bytes, read back, match the record.
+    // The same rule as the recording's: nothing is deleted until the stored file is proved to be what was written.
     const recorded = written ?? (await store.stat(fileKey));
     const prove = async () => {
-      const actual = await store.hash(fileKey, run.signal ? { signal: run.signal } : {});
-      if (!recorded || actual.bytes !== recorded.bytes || actual.sha256 !== recorded.sha256) {
+      const proof = recorded && (await prover.prove(expectedCopy(recorded), run.signal));
+      if (!recorded || !proof?.matches) {
         throw new CopyMismatchError(
-          `stored transcriptions ${fileKey} do not match what was written; the recording and its transcriptions are kept at Twilio`,
+          `stored transcriptions ${fileKey} do not match what was written${proof ? ` (${proof.found})` : ''}; the recording and its transcriptions are kept at Twilio`,
         );
       }
-      return actual;
+      return recorded;
     };
     const proved = await prove();
     await run.note(`stored ${all.length} transcription(s) in ${fileKey} (sha256 ${proved.sha256})`);

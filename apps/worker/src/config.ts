@@ -27,6 +27,12 @@ export const workerEnv = envSchema(
     ...twilioEnv,
     ...storageEnv,
     RECORDING_FORMAT: choice(['wav', 'mp3'], 'wav'),
+    /**
+     * How a copy is proved before the delete at Twilio: `digest` by the ETag the S3 server computed over the
+     * bytes it stored (a HEAD), `read-back` by reading the bytes back, `auto` by the ETag where the server's
+     * ETags are MD5 digests (checked with a probe object at start-up) and by reading back elsewhere.
+     */
+    VERIFY_MODE: choice(['auto', 'digest', 'read-back'], 'auto'),
     DELETE_FROM_TWILIO: booleanFlag(true),
     /** Delete a recording's transcriptions at Twilio once archived (default: as DELETE_FROM_TWILIO). */
     DELETE_TRANSCRIPTIONS: booleanFlag(true).unwrap().optional(),
@@ -66,6 +72,16 @@ export const workerEnv = envSchema(
   },
   checkTwilioEnv,
   checkStorageEnv,
+  (env, ctx) => {
+    if (env.VERIFY_MODE === 'digest' && !env.S3_ENDPOINT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VERIFY_MODE'],
+        message:
+          'digest needs an S3 store (S3_ENDPOINT): no server computes a digest of what a folder holds; use auto or read-back',
+      });
+    }
+  },
 );
 
 export type WorkerEnv = z.output<typeof workerEnv>;

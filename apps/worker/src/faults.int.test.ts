@@ -17,47 +17,13 @@ import {
   testRetryPolicy,
   waitFor,
 } from './testing/archive-rig.ts';
+import { expectDeletedOnceAfterDownload, isMedia } from './testing/delete-checks.ts';
 
 // Every case ends with THE RULE checked from the outside: each DELETE the emulator answered 204 has a
 // stored copy with the emulator's bytes (assertEveryDeleteWasSafe), and, per recording, the DELETE came
 // after the last download that returned the whole body (expectDeletedOnceAfterDownload).
 
 const MiB = 1024 * 1024;
-
-const isMedia = (entry: RequestLogEntry) => entry.route === 'media' || entry.route === 'signed-media';
-
-/** Media requests that sent the whole body: 200, no body fault, every byte handed to the socket. */
-async function fullDownloads(rig: ArchiveRig, recording: RecordingResource): Promise<RequestLogEntry[]> {
-  const { bytes } = await rig.emulator.expectedMedia(recording.sid);
-  return requestsFor(rig, recording.sid).filter(
-    (entry) =>
-      isMedia(entry) &&
-      entry.status === 200 &&
-      entry.fault !== 'reset' &&
-      entry.fault !== 'truncate' &&
-      entry.bytesSent === bytes,
-  );
-}
-
-/**
- * One DELETE answered 204; every DELETE request, whatever its answer, came after a whole download; the 204
- * came after the last whole download; nothing was downloaded after it; the stored copy is the emulator's.
- */
-async function expectDeletedOnceAfterDownload(rig: ArchiveRig, recording: RecordingResource) {
-  const log = requestsFor(rig, recording.sid);
-  const full = await fullDownloads(rig, recording);
-  const deleted = log.filter((entry) => entry.route === 'delete' && entry.status === 204);
-  expect(deleted).toHaveLength(1);
-  expect(full.length).toBeGreaterThan(0);
-  const deleteSeq = (deleted[0] as RequestLogEntry).seq;
-  const firstFull = (full[0] as RequestLogEntry).seq;
-  expect((full.at(-1) as RequestLogEntry).seq).toBeLessThan(deleteSeq);
-  for (const entry of log.filter((e) => e.route === 'delete')) expect(entry.seq).toBeGreaterThan(firstFull);
-  expect(log.filter((entry) => isMedia(entry) && entry.seq > deleteSeq)).toEqual([]);
-  expect(await rig.store.hash(keyOf(recording))).toEqual(await rig.emulator.expectedMedia(recording.sid));
-  expect(rig.emulator.isDeleted(recording.sid)).toBe(true);
-  return { log, full };
-}
 
 const lastSeq = (rig: ArchiveRig) => rig.emulator.requests.at(-1)?.seq ?? 0;
 
@@ -296,8 +262,8 @@ describe('S3 storage faults', () => {
   let rig: ArchiveRig;
   let s3: NonNullable<ArchiveRig['s3']>;
   const failedPuts: FailedPut[] = [];
-  /** Runs once, right before the next `hash` of a recording: a test's way to act between store and verify. */
-  let beforeNextHash: (() => Promise<void>) | undefined;
+  /** Runs once, right before the next proof of a recording: a test's way to act between store and verify. */
+  let beforeNextProof: (() => Promise<void>) | undefined;
 
   /** Staging objects and open multipart uploads in the bucket (the S3 test server checks no signatures). */
   async function s3Leftovers(): Promise<{ staged: string[]; uploads: string[] }> {
@@ -319,11 +285,11 @@ describe('S3 storage faults', () => {
       {
         wrapStore: (store) => ({
           ...observingFailedPuts(failedPuts, s3Leftovers)(store),
-          async hash(key, options) {
-            const act = key.endsWith('.wav') ? beforeNextHash : undefined;
-            beforeNextHash = act ? undefined : beforeNextHash;
+          async prove(key, expected, options) {
+            const act = key.endsWith('.wav') ? beforeNextProof : undefined;
+            beforeNextProof = act ? undefined : beforeNextProof;
             await act?.();
-            return await store.hash(key, options);
+            return await store.prove(key, expected, options);
           },
         }),
       },
@@ -406,7 +372,7 @@ describe('S3 storage faults', () => {
   it('does not delete when S3 goes away between storing the copy and verifying it', async () => {
     const recording = rig.addRecording({ duration: 5 });
     let stopped = false;
-    beforeNextHash = async () => {
+    beforeNextProof = async () => {
       await s3.stop();
       stopped = true;
     };
@@ -581,7 +547,7 @@ describe('a stored copy that no longer matches right before the delete', () => {
         // Overwrites the copy with other bytes of the same length right before the worker re-reads it.
         wrapStore: (store) => ({
           ...store,
-          async hash(key, options) {
+          async prove(key, expected, options) {
             if (key === corruptNext) {
               corruptNext = undefined;
               const stored = await store.stat(key);
@@ -590,7 +556,7 @@ describe('a stored copy that no longer matches right before the delete', () => {
                 contentType: stored.contentType,
               });
             }
-            return await store.hash(key, options);
+            return await store.prove(key, expected, options);
           },
           async delete(key) {
             removedKeys.push(key);

@@ -251,12 +251,12 @@ describe('a run that lost its lock', () => {
         // the stalled-job check handed the job to another worker.
         wrapStore: (store) => ({
           ...store,
-          async hash(key, options) {
+          async prove(key, expected, options) {
             if (dropLockOf && key.includes(dropLockOf)) {
               await redis.del(`${rig.prefix}:archive:${archiveJobId(dropLockOf)}:lock`);
               dropLockOf = undefined;
             }
-            return await store.hash(key, options);
+            return await store.prove(key, expected, options);
           },
         }),
       },

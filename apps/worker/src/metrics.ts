@@ -107,6 +107,17 @@ export function createWorkerMetrics(queues: Queue[] = []) {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600],
       registers,
     }),
+    copyProofs: new Counter({
+      name: 'rv_worker_copy_proofs_total',
+      help: 'Stored copies proved before a delete at Twilio, by how (etag: a HEAD showed the digest the storage server computed; read-back) and outcome.',
+      labelNames: ['method', 'outcome'] as const,
+      registers,
+    }),
+    readBackBytes: new Counter({
+      name: 'rv_worker_read_back_bytes_total',
+      help: 'Bytes read back from storage to prove copies (none when the ETag proves them).',
+      registers,
+    }),
     scrubChecked: new Counter({
       name: 'rv_worker_scrub_checked_total',
       help: 'Archived copies the scheduled scrub read back and checked against their record.',

@@ -7,6 +7,7 @@ import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader, createRequestWindows } from '@recording-vault/twilio';
 import { downloadDeadline, type WorkerEnv, workerBehaviour } from './config.ts';
 import { createWorkerMetrics, listenForMetrics, serveMetrics } from './metrics.ts';
+import { chooseProofMethod } from './proof-method.ts';
 import { waitForStorage } from './storage-readiness.ts';
 import { createTwilioAccounts } from './twilio-accounts.ts';
 import { createWorkers } from './workers.ts';
@@ -38,7 +39,9 @@ export async function startWorker(
   const observe = (status: number | 'error', kind: 'rest' | 'media') =>
     metrics.twilioResponses.inc({ kind, status: String(status) });
   const store = createStore(storageSettings(env));
-  await waitForStorage(store, logger);
+  const proofMethod = await waitForStorage(store, logger, () =>
+    chooseProofMethod(store, env.VERIFY_MODE, logger),
+  );
 
   const connection = workerConnection(redis.url);
   logConnectionChanges(connection, logger, 'waiting for it');
@@ -76,6 +79,7 @@ export async function startWorker(
     accounts: createTwilioAccounts(twilio, observe, gateFor),
     media,
     store,
+    proofMethod,
     ...workerBehaviour(env),
   });
   metrics.queues.push(...Object.values(vault.queues));
@@ -87,6 +91,7 @@ export async function startWorker(
     {
       storage: store.location,
       format: env.RECORDING_FORMAT,
+      proof: proofMethod,
       deleteFromTwilio: env.DELETE_FROM_TWILIO,
       purgeDelaySeconds: env.PURGE_DELAY,
       concurrency: env.WORKER_CONCURRENCY,

@@ -7,7 +7,7 @@ import { startTwilioEmulator, type TwilioEmulator } from '@recording-vault/testk
 import { createTwilioRestClient, type Permit, type RequestGate } from '@recording-vault/twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CopyMismatchError } from './failures.ts';
-import { deleteAfterVerifying } from './verified-delete.ts';
+import { createCopyProver, deleteAfterVerifying } from './verified-delete.ts';
 
 /** A gate the test opens by hand, to put a wait exactly where a real window's would be. */
 function handGate() {
@@ -61,7 +61,14 @@ describe('the proof before a DELETE comes after the wait for a request slot', ()
   it('a copy that changes while the DELETE waits for its slot is caught, and nothing is deleted', async () => {
     const { recording, hand, rest, key, copy } = await storedCopy();
 
-    const deleting = deleteAfterVerifying(store, rest, recording.sid, copy, { onMismatch: 'remove-copy' });
+    const deleting = deleteAfterVerifying(
+      store,
+      createCopyProver(store, 'read-back'),
+      rest,
+      recording.sid,
+      copy,
+      { onMismatch: 'remove-copy' },
+    );
     await expect.poll(() => hand.waiting()).toBe(1);
     // While the DELETE waits for a slot, the stored object is overwritten.
     await store.putBuffer(key, Buffer.from('something else'), { contentType: 'audio/x-wav' });
@@ -77,7 +84,14 @@ describe('the proof before a DELETE comes after the wait for a request slot', ()
 
   it('a proven copy is deleted once its slot is held', async () => {
     const { recording, hand, rest, copy } = await storedCopy();
-    const deleting = deleteAfterVerifying(store, rest, recording.sid, copy, { onMismatch: 'remove-copy' });
+    const deleting = deleteAfterVerifying(
+      store,
+      createCopyProver(store, 'read-back'),
+      rest,
+      recording.sid,
+      copy,
+      { onMismatch: 'remove-copy' },
+    );
     await expect.poll(() => hand.waiting()).toBe(1);
     hand.open();
     expect(await deleting).toBe('deleted');

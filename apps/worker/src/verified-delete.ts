@@ -1,19 +1,52 @@
-import type { ObjectStore } from '@recording-vault/storage';
+import type { CopyProof, ExpectedCopy, ObjectStore, ProofMethod } from '@recording-vault/storage';
 import type { TwilioRestClient } from '@recording-vault/twilio';
 import { CopyMismatchError, ImpossibleJobError } from './failures.ts';
 
-export interface StoredCopy {
+/** A stored copy and the size and digests measured while it was downloaded and stored. */
+export interface StoredCopy extends ExpectedCopy {
   key: string;
-  bytes: number;
-  sha256: string;
+}
+
+/** Proves stored copies the way this worker's store allows (see `chooseProofMethod`). */
+export interface CopyProver {
+  readonly method: ProofMethod;
+  prove(copy: StoredCopy, signal?: AbortSignal): Promise<CopyProof>;
+}
+
+export function createCopyProver(
+  store: ObjectStore,
+  method: ProofMethod,
+  observe?: (proof: CopyProof) => void,
+): CopyProver {
+  return {
+    method,
+    async prove(copy, signal) {
+      const proof = await store.prove(copy.key, copy, { method, signal });
+      observe?.(proof);
+      return proof;
+    },
+  };
+}
+
+/** The only digests a copy is held to: what was measured while it was stored, nothing else it may carry. */
+export function expectedCopy(copy: StoredCopy): StoredCopy {
+  return {
+    key: copy.key,
+    bytes: copy.bytes,
+    sha256: copy.sha256,
+    ...(copy.md5 === undefined ? {} : { md5: copy.md5 }),
+    ...(copy.multipartEtag === undefined ? {} : { multipartEtag: copy.multipartEtag }),
+  };
 }
 
 /**
- * The only path to a DELETE at Twilio. Right before it is sent, the stored object is read back and hashed;
- * the delete happens only when its byte count and SHA-256 equal those of the download.
+ * The only path to a DELETE at Twilio. Right before it is sent, the stored copy is proved: its size and a
+ * digest the storage server computed over the bytes it stored (its ETag), or the bytes read back, must equal
+ * those of the download; otherwise nothing is deleted.
  */
 export async function deleteAfterVerifying(
   store: ObjectStore,
+  prover: CopyProver,
   twilio: TwilioRestClient,
   recordingSid: string,
   copy: StoredCopy,
@@ -28,20 +61,21 @@ export async function deleteAfterVerifying(
     signal: options.signal,
     // Once the account's request slot is held, so that no wait for it comes between the proof and the
     // DELETE; again before each resend of a DELETE Twilio refused with 429.
-    beforeSend: () => proveCopy(store, copy, options),
+    beforeSend: () => proveCopy(store, prover, copy, options),
   });
 }
 
-/** Reads the stored object back and hashes it; throws unless it is the copy, and unless the job is still ours. */
+/** Throws unless storage holds the copy, and unless the job is still ours. */
 async function proveCopy(
   store: ObjectStore,
+  prover: CopyProver,
   copy: StoredCopy,
-  options: Parameters<typeof deleteAfterVerifying>[4],
+  options: Parameters<typeof deleteAfterVerifying>[5],
 ): Promise<void> {
-  const actual = await store.hash(copy.key, options.signal ? { signal: options.signal } : {});
-  if (actual.bytes !== copy.bytes || actual.sha256 !== copy.sha256) {
-    const found = `${actual.bytes} bytes, sha256 ${actual.sha256}`;
-    const expected = `${copy.bytes} bytes, sha256 ${copy.sha256}`;
+  const proof = await prover.prove(copy, options.signal);
+  if (!proof.matches) {
+    const expected = `${copy.bytes} bytes, sha256 ${copy.sha256}${copy.md5 ? `, md5 ${copy.md5}` : ''}`;
+    const found = `${proof.found} (by ${proof.method})`;
     if (options.onMismatch === 'keep-copy') {
       throw new ImpossibleJobError(
         `stored copy ${copy.key} no longer matches the archived recording (${found}, expected ${expected}); the recording is kept at Twilio`,

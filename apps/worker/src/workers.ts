@@ -10,7 +10,7 @@ import {
 } from '@recording-vault/contract';
 import type { Logger } from '@recording-vault/logger';
 import { vaultStats } from '@recording-vault/stats';
-import { StorageError } from '@recording-vault/storage';
+import { type ProofMethod, StorageError } from '@recording-vault/storage';
 import { TwilioApiError } from '@recording-vault/twilio';
 import {
   DelayedError,
@@ -27,9 +27,11 @@ import { cappedBackoffStrategy } from './backoff.ts';
 import { decideFailure, ImpossibleJobError, LockLostError } from './failures.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { createRecordingListing } from './recording-listing.ts';
-import { deleteAfterVerifying } from './verified-delete.ts';
+import { createCopyProver, deleteAfterVerifying, expectedCopy } from './verified-delete.ts';
 
-export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge' | 'index'> {
+export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge' | 'index' | 'prover'> {
+  /** How copies are proved before a delete at Twilio (see `chooseProofMethod`). Default: read back. */
+  proofMethod?: ProofMethod;
   /** The archive index: written as recordings are archived, walked by the scrub. */
   index: ArchiveIndex;
   /** A connection with `maxRetriesPerRequest: null`: workers wait for Redis rather than drop work. */
@@ -141,8 +143,13 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
     else await queue.setGlobalConcurrency(deps.globalConcurrency);
   }
 
+  const prover = createCopyProver(deps.store, deps.proofMethod ?? 'read-back', (proof) => {
+    metrics.copyProofs.inc({ method: proof.method, outcome: proof.matches ? 'match' : 'mismatch' });
+    metrics.readBackBytes.inc(proof.bytesRead);
+  });
   const archive = createArchiver({
     ...deps,
+    prover,
     async schedulePurge(job, delayMs) {
       const entry = purgeJobEntry(job, policy, delayMs);
       await queues.purge.add(entry.name, entry.data, entry.opts);
@@ -215,11 +222,18 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         confirmOwnership: () => confirmOwnership(job, token),
       });
       // Re-verifies: the copy may have changed or gone during the grace period.
-      const deleted = await deleteAfterVerifying(deps.store, account.rest, data.recordingSid, data, {
-        signal,
-        onMismatch: 'keep-copy',
-        confirmOwnership: () => confirmOwnership(job, token),
-      });
+      const deleted = await deleteAfterVerifying(
+        deps.store,
+        prover,
+        account.rest,
+        data.recordingSid,
+        expectedCopy(data),
+        {
+          signal,
+          onMismatch: 'keep-copy',
+          confirmOwnership: () => confirmOwnership(job, token),
+        },
+      );
       await job.log(`verified ${data.key} and deleted the recording at Twilio (${deleted})`);
       log.info({ deleted, transcriptions }, 'recording deleted at Twilio after the purge delay');
       return { twilio: deleted, ...(transcriptions ? { transcriptions } : {}) };

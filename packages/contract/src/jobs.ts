@@ -42,6 +42,15 @@ export const PurgeJob = z.object({
   key: z.string().min(1).max(1024),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The copy's MD5 and, when it was uploaded in parts, its multipart ETag: what its ETag may be proved by. */
+  md5: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
+  multipartEtag: z
+    .string()
+    .regex(/^[0-9a-f]{32}-\d+$/)
+    .optional(),
 });
 export type PurgeJob = z.infer<typeof PurgeJob>;
 

@@ -53,6 +53,7 @@ describe('createFolderStore', () => {
       key: KEY,
       bytes: size,
       sha256: expected,
+      md5: expect.stringMatching(/^[0-9a-f]{32}$/),
       contentType: 'audio/x-wav',
       metadata: { 'recording-sid': `RE${'3'.repeat(32)}` },
     });

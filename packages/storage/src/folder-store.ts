@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type FileHandle, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { proveByReadBack } from './copy-proof.ts';
 import { hashStream } from './hash-stream.ts';
 import { jsonBody } from './json-body.ts';
 import { meterBody } from './metered-body.ts';
@@ -25,6 +26,7 @@ interface RecordFile {
   readonly version: 1;
   readonly bytes: number;
   readonly sha256: string;
+  readonly md5?: string;
   readonly contentType: string;
   readonly metadata: Record<string, string>;
   readonly storedAt: string;
@@ -66,6 +68,7 @@ export function createFolderStore(config: FolderStoreConfig): ObjectStore {
         version: 1,
         bytes: stored.bytes,
         sha256: stored.sha256,
+        ...(stored.md5 === undefined ? {} : { md5: stored.md5 }),
         contentType: stored.contentType,
         metadata: { ...stored.metadata },
         storedAt: new Date().toISOString(),
@@ -116,9 +119,10 @@ export function createFolderStore(config: FolderStoreConfig): ObjectStore {
       const contentType = checkedContentType(options.contentType, key);
       const metadata = checkedMetadata(options.metadata, key);
       const sha256 = createHash('sha256').update(body).digest('hex');
+      const md5 = createHash('md5').update(body).digest('hex');
       return await commit(key, async (file) => {
         await file.writeFile(body);
-        return { bytes: body.length, sha256, contentType, metadata };
+        return { bytes: body.length, sha256, md5, contentType, metadata };
       });
     },
 
@@ -170,6 +174,11 @@ export function createFolderStore(config: FolderStoreConfig): ObjectStore {
     },
 
     list: (prefix = '') => listKeys(root, prefix),
+
+    // No server computes a digest of what a folder holds: every copy is proved by reading it back.
+    hasMd5Etags: async () => false,
+
+    prove: async (key, expected, options) => await proveByReadBack(store.hash, key, expected, options.signal),
 
     hash: async (key, options = {}) => {
       const file = await openData(key);
@@ -320,7 +329,7 @@ function recordFromFile(key: string, text: string): StoredObject {
   } catch {
     throw unrecorded(key);
   }
-  const { bytes, sha256, contentType, metadata } = parsed;
+  const { bytes, sha256, md5, contentType, metadata } = parsed;
   if (
     typeof sha256 !== 'string' ||
     !/^[0-9a-f]{64}$/.test(sha256) ||
@@ -332,5 +341,12 @@ function recordFromFile(key: string, text: string): StoredObject {
   ) {
     throw unrecorded(key);
   }
-  return { key, bytes, sha256, contentType, metadata: { ...metadata } };
+  return {
+    key,
+    bytes,
+    sha256,
+    ...(typeof md5 === 'string' && /^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}),
+    contentType,
+    metadata: { ...metadata },
+  };
 }

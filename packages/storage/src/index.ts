@@ -1,6 +1,14 @@
 export { createStore, type StoreConfig } from './create-store.ts';
 export { createFolderStore, type FolderStoreConfig } from './folder-store.ts';
-export type { ObjectStore, PutBufferOptions, PutOptions, StoredObject } from './object-store.ts';
+export type {
+  CopyProof,
+  ExpectedCopy,
+  ObjectStore,
+  ProofMethod,
+  PutBufferOptions,
+  PutOptions,
+  StoredObject,
+} from './object-store.ts';
 export {
   type RecordingFormat,
   type RecordingKeyInput,

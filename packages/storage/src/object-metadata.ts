@@ -11,6 +11,8 @@ const CONTENT_TYPE = /^[!-~]+\/[!-~]+(?:;[ -~]*)?$/;
 const RESERVED = new Set([
   'sha256',
   'bytes',
+  'md5',
+  'multipart-etag',
   'content-type',
   'cache-control',
   'content-encoding',

@@ -7,9 +7,34 @@ export interface StoredObject {
   readonly bytes: number;
   /** Lowercase hex SHA-256 of the bytes, measured while they passed through. */
   readonly sha256: string;
+  /** Lowercase hex MD5 of the bytes, measured with the SHA-256 (objects stored by older versions have none). */
+  readonly md5?: string;
+  /** For an object uploaded to S3 in parts: the ETag S3 gives such an upload, predicted from the bytes sent. */
+  readonly multipartEtag?: string;
   readonly contentType: string;
   /** The caller's metadata: lowercase names, printable ASCII values. */
   readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** What a stored copy must be: the size and digests measured while its bytes were downloaded and stored. */
+export type ExpectedCopy = Pick<StoredObject, 'bytes' | 'sha256' | 'md5' | 'multipartEtag'>;
+
+/**
+ * How a copy can be proved: `etag`, by a digest the storage server computed over the bytes it stored (its
+ * ETag, read with a HEAD), or `read-back`, by reading the bytes back and hashing them.
+ */
+export type ProofMethod = 'etag' | 'read-back';
+
+/** What `prove` found. */
+export interface CopyProof {
+  /** The proof that decided: `etag` unless the ETag could not decide and the bytes were read back. */
+  readonly method: ProofMethod;
+  /** True when storage holds the expected copy: its size and digest equal the expected ones. */
+  readonly matches: boolean;
+  /** What storage holds, in words, for logs and errors: size and ETag or SHA-256; `nothing` when missing. */
+  readonly found: string;
+  /** Bytes read back from storage for this proof (0 for a proof by ETag). */
+  readonly bytesRead: number;
 }
 
 export interface PutOptions {
@@ -59,6 +84,23 @@ export interface ObjectStore {
    * staging uploads) is never listed. A StorageError of kind `not-found` when the bucket or folder is missing.
    */
   list(prefix?: string): AsyncIterable<string>;
+  /**
+   * Whether the storage server shows the MD5 of the bytes it stored as an object's ETag, checked once by
+   * writing, reading and removing a probe object. False for a folder (no server computes anything) and for
+   * S3 servers whose ETags are not digests (SSE-KMS, SSE-C, some gateways).
+   */
+  hasMd5Etags(): Promise<boolean>;
+  /**
+   * Proves that the object at `key` is the expected copy. With `etag`, a HEAD must show the expected size
+   * and an ETag the expected digests predict (the whole object's MD5, or the multipart form); an ETag of
+   * neither form proves nothing either way, so the bytes are then read back (as they are when no MD5 was
+   * recorded, and always with `read-back`). A mismatch is an answer (`matches: false`), not an error.
+   */
+  prove(
+    key: string,
+    expected: ExpectedCopy,
+    options: { method: ProofMethod; signal?: AbortSignal | undefined },
+  ): Promise<CopyProof>;
   /** Reads the stored bytes back and hashes them: what is really there, not what was recorded. */
   hash(key: string, options?: { signal?: AbortSignal }): Promise<{ bytes: number; sha256: string }>;
   /** Removes the object; a missing object is fine. */

@@ -70,6 +70,8 @@ describe('createS3Store against an S3 server, through the minio client', () => {
       key: KEY,
       bytes: size,
       sha256: expected,
+      md5: expect.stringMatching(/^[0-9a-f]{32}$/),
+      multipartEtag: expect.stringMatching(/^[0-9a-f]{32}-13$/),
       contentType: 'audio/x-wav',
       metadata: { 'recording-sid': `RE${'3'.repeat(32)}`, duration: '3600' },
     });

@@ -12,12 +12,13 @@ import {
   InvalidObjectNameError,
   InvalidPortError,
 } from 'minio';
+import { normalEtag, nothingAt, probeBody, proveByReadBack } from './copy-proof.ts';
 import { hashStream } from './hash-stream.ts';
 import { jsonBody } from './json-body.ts';
 import { type Measured, meterBody } from './metered-body.ts';
 import { assertByteRange, assertObjectKey, isObjectKey } from './object-key.ts';
 import { checkedContentType, checkedMetadata, isReservedMetadataName } from './object-metadata.ts';
-import type { ObjectStore, PutBufferOptions, PutOptions, StoredObject } from './object-store.ts';
+import type { CopyProof, ObjectStore, PutBufferOptions, PutOptions, StoredObject } from './object-store.ts';
 import { StorageError, toStorageError } from './storage-error.ts';
 import { typedReadStream } from './typed-read-stream.ts';
 
@@ -54,6 +55,8 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 // S3 user metadata: our record next to the caller's metadata.
 const SHA256_HEADER = 'x-amz-meta-sha256';
 const BYTES_HEADER = 'x-amz-meta-bytes';
+const MD5_HEADER = 'x-amz-meta-md5';
+const MULTIPART_ETAG_HEADER = 'x-amz-meta-multipart-etag';
 
 export function createS3Store(config: S3StoreConfig): ObjectStore {
   const partSize = config.partSize ?? S3_PART_SIZE;
@@ -71,9 +74,28 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
   const endpoint = parseEndpoint(config.endpoint);
   const client = newClient(config, endpoint, partSize);
 
+  /**
+   * One PUT with `Content-MD5`, so that the server refuses a body that changed on the way (the client's
+   * own putObject sends it only over TLS). Returns the ETag the server answered.
+   */
+  const putBytes = async (key: string, body: Buffer, headers: Record<string, string>): Promise<string> => {
+    const md5 = createHash('md5').update(body).digest('base64');
+    const response = await client.makeRequestAsyncOmit(
+      {
+        method: 'PUT',
+        bucketName: bucket,
+        objectName: key,
+        headers: { ...headers, 'Content-Length': String(body.length), 'Content-MD5': md5 },
+      },
+      body,
+      [200],
+    );
+    return normalEtag(response.headers.etag as string | undefined) ?? '';
+  };
+
   const putWhole = async (key: string, body: Buffer, record: StoredObject): Promise<StoredObject> => {
     try {
-      await client.putObject(bucket, key, body, body.length, recordHeaders(record));
+      await putBytes(key, body, recordHeaders(record));
     } catch (error) {
       throw s3Failure(error, 'put', key);
     }
@@ -225,7 +247,7 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       const contentType = checkedContentType(options.contentType, key);
       const metadata = checkedMetadata(options.metadata, key);
       const { expectedBytes, signal } = options;
-      const metered = meterBody(body, { key, expectedBytes, signal });
+      const metered = meterBody(body, { key, expectedBytes, signal, partSize });
       const chunks = metered.chunks[Symbol.asyncIterator]();
 
       // A body up to one part is read whole, as the client would anyway, and sent in one PUT to its key.
@@ -267,6 +289,7 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
         key,
         bytes: body.length,
         sha256: createHash('sha256').update(body).digest('hex'),
+        md5: createHash('md5').update(body).digest('hex'),
         contentType: checkedContentType(options.contentType, key),
         metadata: checkedMetadata(options.metadata, key),
       };
@@ -298,6 +321,48 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       } catch (error) {
         throw s3Failure(error, 'list', `${bucket}/${prefix}`);
       }
+    },
+
+    hasMd5Etags: async () => {
+      // Under the staging prefix, which the lifecycle rule sweeps should the removal below not happen.
+      const probeKey = `${S3_STAGING_PREFIX}probe-${randomUUID()}`;
+      const probe = probeBody();
+      try {
+        const answered = await putBytes(probeKey, probe.body, { 'Content-Type': 'application/octet-stream' });
+        const stat = await client.statObject(bucket, probeKey);
+        return answered === probe.md5 && normalEtag(stat.etag) === probe.md5;
+      } catch (error) {
+        throw s3Failure(error, 'probe', probeKey);
+      } finally {
+        await client.removeObject(bucket, probeKey).catch(() => undefined);
+      }
+    },
+
+    prove: async (key, expected, options) => {
+      if (options.method === 'read-back' || expected.md5 === undefined) {
+        return await proveByReadBack(store.hash, key, expected, options.signal);
+      }
+      const stat = await statObject(key);
+      if (stat === undefined) return nothingAt('etag');
+      const etag = normalEtag(stat.etag);
+      const found = `${stat.size} bytes, ETag ${etag}`;
+      if (stat.size !== expected.bytes) return { method: 'etag', matches: false, found, bytesRead: 0 };
+      // The record written with the object must be this copy's too: another copy written over it would
+      // show another ETag anyway, but a record that disagrees is never proof.
+      const recorded = recordedDigest(stat.metaData);
+      if (recorded !== undefined && recorded !== expected.sha256) {
+        return {
+          method: 'etag',
+          matches: false,
+          found: `${found}, recorded sha256 ${recorded}`,
+          bytesRead: 0,
+        };
+      }
+      if (etag !== undefined && (etag === expected.md5 || etag === expected.multipartEtag)) {
+        return { method: 'etag', matches: true, found, bytesRead: 0 } satisfies CopyProof;
+      }
+      // An ETag of neither form is no digest of these bytes, nor proof of a difference: the bytes decide.
+      return await proveByReadBack(store.hash, key, expected, options.signal);
     },
 
     hash: async (key, options = {}) => {
@@ -457,6 +522,8 @@ function recordHeaders(record: StoredObject): Record<string, string> {
     [SHA256_HEADER]: record.sha256,
     [BYTES_HEADER]: String(record.bytes),
   };
+  if (record.md5 !== undefined) headers[MD5_HEADER] = record.md5;
+  if (record.multipartEtag !== undefined) headers[MULTIPART_ETAG_HEADER] = record.multipartEtag;
   for (const [name, value] of Object.entries(record.metadata)) headers[`x-amz-meta-${name}`] = value;
   return headers;
 }
@@ -482,13 +549,25 @@ function recordFromMetadata(key: string, metaData: Record<string, unknown>): Sto
     if (!isReservedMetadataName(lower) && typeof value === 'string') metadata[lower] = value;
   }
   const contentType = metaData['content-type'];
+  const md5 = metaData.md5;
+  const multipartEtag = metaData['multipart-etag'];
   return {
     key,
     bytes,
     sha256,
+    ...(typeof md5 === 'string' && /^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}),
+    ...(typeof multipartEtag === 'string' && /^[0-9a-f]{32}-\d+$/.test(multipartEtag)
+      ? { multipartEtag }
+      : {}),
     contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
     metadata,
   };
+}
+
+/** The SHA-256 recorded with an object, when there is one. */
+function recordedDigest(metaData: Record<string, unknown>): string | undefined {
+  const sha256 = metaData.sha256;
+  return typeof sha256 === 'string' ? sha256 : undefined;
 }
 
 const CLIENT_SIDE_ERRORS = [

@@ -15,8 +15,10 @@ import {
   type RecordingResource,
   type RedisTestServer,
   type RequestLogEntry,
+  type S3FaultFront,
   type S3TestServer,
   startRedisServer,
+  startS3FaultFront,
   startS3Server,
   startTwilioEmulator,
   type TwilioEmulator,
@@ -28,6 +30,7 @@ import type { Redis } from 'ioredis';
 import { vi } from 'vitest';
 import type { ArchiveSettings } from '../archive-recording.ts';
 import { createWorkerMetrics } from '../metrics.ts';
+import { chooseProofMethod, type VerifyMode } from '../proof-method.ts';
 import { createTwilioAccounts } from '../twilio-accounts.ts';
 import { createWorkers, type VaultWorkers } from '../workers.ts';
 
@@ -40,6 +43,8 @@ export interface ArchiveRig {
   /** Every account the worker serves, `account` first. */
   accounts: EmulatorAccount[];
   s3: S3TestServer | undefined;
+  /** With `front: true`: the proxy the store reaches S3 through, which damages uploads on demand. */
+  front: S3FaultFront | undefined;
   store: ObjectStore;
   prefix: string;
   queue: Queue;
@@ -59,6 +64,8 @@ export interface ArchiveRig {
 
 export interface WorkerOptions {
   lockDurationMs?: number;
+  /** How the worker proves copies, chosen as its start-up does (default `auto`: by ETag on S3, read back on a folder). */
+  verifyMode?: VerifyMode;
   wrapStore?: (store: ObjectStore) => ObjectStore;
   concurrency?: number;
   /** More accounts the worker serves, each with its own origin (another emulator, say). */
@@ -81,6 +88,8 @@ export interface WorkerOptions {
 export async function startArchiveRig(options: {
   driver: 's3' | 'folder';
   partSize?: number;
+  /** S3 only: reach the server through a front that can damage uploads (`rig.front`). */
+  front?: boolean;
   /** Twilio accounts in the emulator, all served by the worker (default 1). */
   accounts?: number;
 }): Promise<ArchiveRig> {
@@ -89,12 +98,14 @@ export async function startArchiveRig(options: {
   const account = emulator.addAccount();
   const otherAccounts = Array.from({ length: (options.accounts ?? 1) - 1 }, () => emulator.addAccount());
   let s3: S3TestServer | undefined;
+  let front: S3FaultFront | undefined;
   let dir: string | undefined;
   let store: ObjectStore;
   if (options.driver === 's3') {
     s3 = await startS3Server({ buckets: ['recordings'] });
+    if (options.front) front = await startS3FaultFront(s3.endpoint);
     store = createS3Store({
-      endpoint: s3.endpoint,
+      endpoint: front?.endpoint ?? s3.endpoint,
       accessKey: s3.accessKey,
       secretKey: s3.secretKey,
       bucket: 'recordings',
@@ -134,6 +145,7 @@ export async function startArchiveRig(options: {
     account,
     accounts: [account, ...otherAccounts],
     s3,
+    front,
     store,
     prefix,
     queue,
@@ -144,11 +156,13 @@ export async function startArchiveRig(options: {
         windowOptions && createRequestWindows({ connection: connect(), prefix, ...windowOptions });
       const gateFor = windows && ((accountSid: string) => windows.forAccount(accountSid));
       const ownMedia = gateFor && createMediaDownloader({ ...mediaOptions, gateFor });
+      const logger = createLogger({ name: 'worker', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
       const vault = await createWorkers({
         connection: connect(),
         index,
         prefix,
-        logger: createLogger({ name: 'worker', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+        logger,
+        proofMethod: await chooseProofMethod(store, workerOptions.verifyMode ?? 'auto', logger),
         metrics: createWorkerMetrics(),
         accounts: createTwilioAccounts(
           {
@@ -231,6 +245,7 @@ export async function startArchiveRig(options: {
       await cleanup().catch(() => {});
       for (const connection of connections) connection.disconnect();
       await emulator.close();
+      await front?.close();
       await s3?.close();
       if (dir) await rm(dir, { recursive: true, force: true });
       await redis.close();

@@ -1,0 +1,76 @@
+import { S3_STAGING_PREFIX } from '@recording-vault/storage';
+import type { RecordingResource } from '@recording-vault/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ArchiveRig, assertEveryDeleteWasSafe, keyOf, startArchiveRig } from './testing/archive-rig.ts';
+import { expectDeletedOnceAfterDownload, fullDownloads } from './testing/delete-checks.ts';
+
+// A body damaged on its way to storage: one byte flipped by a front between the worker and S3, after the
+// worker measured the download. The copy must be refused by the server or caught by the proof before any
+// DELETE, the recording downloaded again, and archived whole in the end.
+
+const MiB = 1024 * 1024;
+
+describe('an upload damaged on its way to S3, proved by the ETag S3 computed', () => {
+  let rig: ArchiveRig;
+  let front: NonNullable<ArchiveRig['front']>;
+
+  beforeAll(async () => {
+    rig = await startArchiveRig({ driver: 's3', partSize: 5 * MiB, front: true });
+    front = rig.front as NonNullable<ArchiveRig['front']>;
+    await rig.startWorker({}, { verifyMode: 'digest' });
+  });
+  afterEach(async () => {
+    await assertEveryDeleteWasSafe(rig);
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  async function archivedWholeAfterTwoDownloads(recording: RecordingResource) {
+    const job = await rig.settle(recording.sid);
+    expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
+    const { full } = await expectDeletedOnceAfterDownload(rig, recording);
+    // The damaged copy was not trusted: the recording was downloaded again.
+    expect(full).toHaveLength(2);
+    expect(await fullDownloads(rig, recording)).toHaveLength(2);
+    return job;
+  }
+
+  it('an upload that arrives whole is proved by a HEAD: nothing is read back', async () => {
+    const s3 = rig.s3 as NonNullable<ArchiveRig['s3']>;
+    s3.clearOperations();
+    const recordings = [rig.addRecording({ duration: 30 }), rig.addRecording({ duration: 460 })];
+    for (const recording of recordings) await rig.enqueue(recording);
+    for (const recording of recordings) {
+      const job = await rig.settle(recording.sid);
+      expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
+      const onKey = s3.operations.filter((operation) => operation.key === keyOf(recording));
+      expect(onKey.filter((operation) => operation.name === 'GetObject')).toEqual([]);
+      expect(onKey.some((operation) => operation.name === 'HeadObject')).toBe(true);
+    }
+  });
+
+  it('a whole-object PUT: the ETag shows other bytes, the copy is removed, downloaded again, then deleted', async () => {
+    const recording = rig.addRecording({ duration: 30 });
+    front.corruptNext('PutObject', (key) => key === keyOf(recording));
+    await rig.enqueue(recording);
+
+    const job = await archivedWholeAfterTwoDownloads(recording);
+    expect(front.corrupted).toContainEqual({ operation: 'PutObject', key: keyOf(recording), status: 200 });
+    const { logs } = await rig.queue.getJobLogs(job.id as string);
+    expect(logs.join('\n')).toMatch(/stored copy did not match the download/);
+  });
+
+  it('one part of a multipart upload: caught the same way', async () => {
+    // About 7 MiB of WAV: two parts of the staged upload.
+    const recording = rig.addRecording({ duration: 460 });
+    const before = front.corrupted.length;
+    front.corruptNext('UploadPart', (key) => key.startsWith(S3_STAGING_PREFIX));
+    await rig.enqueue(recording);
+
+    await archivedWholeAfterTwoDownloads(recording);
+    expect(front.corrupted.slice(before)).toEqual([
+      expect.objectContaining({ operation: 'UploadPart', status: 200 }),
+    ]);
+  });
+});

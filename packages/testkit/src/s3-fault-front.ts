@@ -1,0 +1,112 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { listenOn } from './free-port.ts';
+import { classifyS3Request, type S3OperationName } from './s3-server.ts';
+
+/** The uploads a front can damage: a whole object's PUT, or one part of a multipart upload. */
+export type UploadOperation = Extract<S3OperationName, 'PutObject' | 'UploadPart'>;
+
+export interface S3FaultFront {
+  /** What clients use as the S3 endpoint; requests go on, unchanged unless damaged, to the server behind. */
+  readonly endpoint: string;
+  /**
+   * The next upload of this kind whose key passes `matches` has one byte flipped in the middle of its body
+   * on the way to the server, its headers (length, Content-MD5, signature) left as the client sent them:
+   * a body damaged in transit, which a server that checks Content-MD5 refuses.
+   */
+  corruptNext(operation: UploadOperation, matches?: (key: string) => boolean): void;
+  /** Uploads damaged so far, by key. */
+  readonly corrupted: readonly { operation: UploadOperation; key: string; status: number }[];
+  close(): Promise<void>;
+}
+
+interface Pending {
+  operation: UploadOperation;
+  matches: (key: string) => boolean;
+}
+
+/** A proxy in front of an S3 endpoint (the test double or a real server) that damages uploads on demand. */
+export async function startS3FaultFront(target: string): Promise<S3FaultFront> {
+  const origin = new URL(target);
+  const agent = new http.Agent({ keepAlive: true });
+  const pending: Pending[] = [];
+  const corrupted: { operation: UploadOperation; key: string; status: number }[] = [];
+
+  const takeFault = (operation: S3OperationName, key: string | undefined): boolean => {
+    if (key === undefined) return false;
+    const at = pending.findIndex((fault) => fault.operation === operation && fault.matches(key));
+    if (at < 0) return false;
+    pending.splice(at, 1);
+    return true;
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://s3.front');
+    const { operation, key } = classifyS3Request(req.method ?? '', url, req.headers);
+    const length = Number(req.headers['content-length'] ?? 0);
+    const damage = length > 0 && takeFault(operation, key);
+    const outgoing = http.request(
+      {
+        host: origin.hostname,
+        port: origin.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (answer) => {
+        if (damage) {
+          corrupted.push({
+            operation: operation as UploadOperation,
+            key: key ?? '',
+            status: answer.statusCode ?? 0,
+          });
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        pipeline(answer, res).catch(() => res.destroy());
+      },
+    );
+    outgoing.once('error', () => res.destroy());
+    const sent = damage
+      ? pipeline(req, flipByteAt(Math.floor(length / 2)), outgoing)
+      : pipeline(req, outgoing);
+    sent.catch(() => outgoing.destroy());
+  };
+
+  const server = http.createServer(handle);
+  const port = await listenOn(server, 0);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    corruptNext(operation, matches = () => true) {
+      pending.push({ operation, matches });
+    },
+    get corrupted() {
+      return corrupted;
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      agent.destroy();
+    },
+  };
+}
+
+/** Passes bytes through unchanged but for the byte at `offset`, whose bits are inverted. */
+function flipByteAt(offset: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      if (offset >= seen && offset < seen + chunk.length) {
+        const copy = Buffer.from(chunk);
+        copy[offset - seen] = (copy[offset - seen] as number) ^ 0xff;
+        seen += chunk.length;
+        callback(null, copy);
+        return;
+      }
+      seen += chunk.length;
+      callback(null, chunk);
+    },
+  });
+}
