@@ -10,6 +10,7 @@ import {
 import { allZeroSid, allZeroToken, envExamplePlaceholder } from './placeholders.ts';
 import { edgePattern, regionalApiOrigin, type TwilioRegion, twilioRegions } from './twilio-regions.ts';
 import {
+  booleanFlag,
   choice,
   matching,
   type PlaceholderRule,
@@ -18,6 +19,7 @@ import {
   refusePlaceholder,
   secret,
   secretText,
+  shown,
   sid,
   url,
   variableTags,
@@ -38,6 +40,18 @@ export const logEnv = {
   LOG_LEVEL: choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 };
 
+/**
+ * Where the queues live, in one of three modes:
+ * - single (the default): one server at REDIS_URL, which carries its own credentials and TLS
+ *   (`redis://user:password@host:6379`, `rediss://` for TLS);
+ * - cluster: REDIS_CLUSTER_NODES, some nodes of a Redis Cluster (the client discovers the others);
+ * - sentinel: REDIS_SENTINELS and REDIS_SENTINEL_NAME, the sentinels and the name they monitor the primary
+ *   under (the client asks them for the current primary, again after a failover).
+ * A URL names one server, so REDIS_URL is not used in the cluster and sentinel modes: there, REDIS_USERNAME,
+ * REDIS_PASSWORD (or REDIS_PASSWORD_FILE) and REDIS_TLS apply to every server alike, as a cluster's nodes
+ * and a primary's replicas share them; sentinels with a password of their own (Sentinel's `requirepass`)
+ * take REDIS_SENTINEL_PASSWORD. These are refused next to REDIS_URL alone rather than silently ignored.
+ */
 export const redisEnv = {
   // A password may be part of the URL, hence REDIS_URL_FILE.
   REDIS_URL: readableFromFile(url(['redis', 'rediss']).default('redis://127.0.0.1:6379')),
@@ -47,13 +61,174 @@ export const redisEnv = {
   ),
 };
 
-export interface RedisSettings {
-  url: string;
-  prefix: string;
+/** The cluster and sentinel modes' variables, for the schemas of apps that connect in every mode (with checkRedisEnv). */
+export const redisTopologyEnv = {
+  REDIS_CLUSTER_NODES: redisAddresses().optional(),
+  REDIS_SENTINELS: redisAddresses().optional(),
+  REDIS_SENTINEL_NAME: matching(
+    /^\S{1,128}$/,
+    'must be the name the sentinels monitor, without spaces',
+  ).optional(),
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD: secret(z.string().optional()),
+  REDIS_SENTINEL_PASSWORD: secret(z.string().optional()),
+  REDIS_TLS: booleanFlag(false),
+};
+
+export interface RedisAddress {
+  host: string;
+  port: number;
 }
 
-export function redisSettings(env: { REDIS_URL: string; QUEUE_PREFIX: string }): RedisSettings {
-  return { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
+/** Comma-separated `host:port` pairs (an IPv6 address in brackets); the port is required. */
+function redisAddresses() {
+  return z.string().transform((raw, ctx) => {
+    const items = raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    const bad = items.find((item) => redisAddress(item) === undefined);
+    if (items.length === 0 || bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be comma-separated host:port pairs such as redis-1:6379,redis-2:6379 (got ${shown(bad ?? raw)})`,
+      });
+      return z.NEVER;
+    }
+    return items.map((item) => redisAddress(item) as RedisAddress);
+  });
+}
+
+function redisAddress(text: string): RedisAddress | undefined {
+  const [, host = '', digits = ''] = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(text) ?? [];
+  const port = Number(digits);
+  return host && port >= 1 && port <= 65535 ? { host: host.replace(/^\[(.*)\]$/, '$1'), port } : undefined;
+}
+
+/**
+ * Whether every key under `prefix` hashes to one cluster slot: Redis hashes only the text between the
+ * first `{` and the next `}` when that text is not empty, and the prefix comes first in every key.
+ */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  return open !== -1 && prefix.indexOf('}', open + 1) > open + 1;
+}
+
+type RedisVars = {
+  REDIS_URL: string;
+  QUEUE_PREFIX: string;
+  REDIS_CLUSTER_NODES?: readonly RedisAddress[] | undefined;
+  REDIS_SENTINELS?: readonly RedisAddress[] | undefined;
+  REDIS_SENTINEL_NAME?: string | undefined;
+  REDIS_USERNAME?: string | undefined;
+  REDIS_PASSWORD?: string | undefined;
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+  REDIS_TLS?: boolean | undefined;
+};
+
+const onlyWithSeveralServers = 'is only used with REDIS_CLUSTER_NODES or REDIS_SENTINELS';
+
+/** What is wrong with the Redis variables taken together, by variable. */
+function redisProblems(env: Record<string, unknown>): [name: string, message: string][] {
+  const problems: [string, string][] = [];
+  const cluster = env.REDIS_CLUSTER_NODES !== undefined;
+  const sentinel = env.REDIS_SENTINELS !== undefined;
+  if (cluster && sentinel) {
+    problems.push([
+      'REDIS_SENTINELS',
+      'must not be set with REDIS_CLUSTER_NODES: Redis is either a cluster or a primary watched by sentinels',
+    ]);
+  }
+  if (sentinel && env.REDIS_SENTINEL_NAME === undefined) {
+    problems.push([
+      'REDIS_SENTINEL_NAME',
+      'is required with REDIS_SENTINELS: the name they monitor the primary under',
+    ]);
+  }
+  for (const name of ['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD']) {
+    if (!sentinel && env[name] !== undefined) problems.push([name, 'is only used with REDIS_SENTINELS']);
+  }
+  if (!cluster && !sentinel) {
+    for (const name of ['REDIS_USERNAME', 'REDIS_PASSWORD']) {
+      if (env[name] !== undefined) {
+        problems.push([
+          name,
+          `${onlyWithSeveralServers}: put it in REDIS_URL (redis://user:password@host:6379)`,
+        ]);
+      }
+    }
+    if (env.REDIS_TLS === true)
+      problems.push(['REDIS_TLS', `${onlyWithSeveralServers}: use rediss:// in REDIS_URL`]);
+  }
+  // BullMQ's scripts read and write several keys of a queue at once, which Redis Cluster refuses (CROSSSLOT)
+  // unless they live in one slot: only a hash tag in the prefix puts them there.
+  if (cluster && typeof env.QUEUE_PREFIX === 'string' && !hasHashTag(env.QUEUE_PREFIX)) {
+    problems.push([
+      'QUEUE_PREFIX',
+      `must contain a hash tag such as {rv} with REDIS_CLUSTER_NODES (got ${shown(env.QUEUE_PREFIX)}): BullMQ's scripts each use several keys of a queue, which Redis Cluster allows only when they are in one slot, and a hash tag (text between { and }) puts every key of the vault in the slot of that text`,
+    ]);
+  }
+  return problems;
+}
+
+/** Cluster or sentinel mode, with what comes with it; add it to the checks of every schema with redisEnv. */
+export const checkRedisEnv: EnvCheck = (env, ctx) => {
+  for (const [name, message] of redisProblems(env)) ctx.addIssue({ code: 'custom', path: [name], message });
+};
+
+interface RedisCommonSettings {
+  prefix: string;
+  /**
+   * REDIS_URL. Where the queues are in single mode only; kept in every mode so that code written for one
+   * server still compiles, until it builds its connection from the whole settings.
+   */
+  url: string;
+}
+
+/** Credentials and TLS of every server in the cluster and sentinel modes (REDIS_URL carries its own). */
+export interface RedisAuth {
+  username?: string | undefined;
+  password?: string | undefined;
+  tls: boolean;
+}
+
+export type RedisSettings =
+  | (RedisCommonSettings & { mode: 'single' })
+  | (RedisCommonSettings & { mode: 'cluster'; nodes: readonly RedisAddress[]; auth: RedisAuth })
+  | (RedisCommonSettings & {
+      mode: 'sentinel';
+      sentinels: readonly RedisAddress[];
+      /** The name the sentinels monitor the primary under. */
+      name: string;
+      auth: RedisAuth;
+      sentinelPassword?: string | undefined;
+    });
+
+/**
+ * The settings of the mode the variables choose. Refuses variables that do not go together, in case a schema
+ * left out `checkRedisEnv` (which reports them with every other problem).
+ */
+export function redisSettings(env: RedisVars): RedisSettings {
+  const problems = redisProblems(env);
+  if (problems.length > 0) {
+    throw new Error(
+      `invalid Redis configuration: ${problems.map(([name, message]) => `${name}: ${message}`).join('; ')}`,
+    );
+  }
+  const common = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
+  const auth = { username: env.REDIS_USERNAME, password: env.REDIS_PASSWORD, tls: env.REDIS_TLS ?? false };
+  if (env.REDIS_CLUSTER_NODES) return { ...common, mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES, auth };
+  if (env.REDIS_SENTINELS && env.REDIS_SENTINEL_NAME) {
+    return {
+      ...common,
+      mode: 'sentinel',
+      sentinels: env.REDIS_SENTINELS,
+      name: env.REDIS_SENTINEL_NAME,
+      auth,
+      sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
+    };
+  }
+  return { ...common, mode: 'single' };
 }
 
 export const twilioEnv = {

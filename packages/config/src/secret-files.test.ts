@@ -9,13 +9,14 @@ import {
   envSpecOf,
   metricsEnv,
   redisEnv,
+  redisTopologyEnv,
   storageEnv,
   twilioEnv,
 } from './env-schemas.ts';
 import { configProblems, parseEnv } from './parse-env.ts';
 
 const schema = envSchema(
-  { ...redisEnv, ...twilioEnv, ...storageEnv, ...metricsEnv },
+  { ...redisEnv, ...redisTopologyEnv, ...twilioEnv, ...storageEnv, ...metricsEnv },
   checkTwilioEnv,
   checkStorageEnv,
 );
@@ -38,6 +39,8 @@ describe('<NAME>_FILE (Docker secrets)', () => {
   it('exists for every secret, and for the Redis URL, which may carry a password', () => {
     expect(envSpecOf(schema)?.readableFromFile).toEqual([
       'REDIS_URL',
+      'REDIS_PASSWORD',
+      'REDIS_SENTINEL_PASSWORD',
       'TWILIO_AUTH_TOKEN',
       'TWILIO_API_KEY_SECRET',
       'S3_ACCESS_KEY',
