@@ -15,7 +15,10 @@ export interface ListedObject {
 
 export interface ObjectRecord {
   size: number;
-  /** The vault's record of the object: `x-amz-meta-bytes` and `x-amz-meta-sha256`, when present. */
+  /**
+   * The vault's record of the object: `x-amz-meta-bytes` and `x-amz-meta-sha256`, or for an object uploaded
+   * in parts `.records/<key>.json` when it names the object's ETag; undefined when neither.
+   */
   recordedBytes: number | undefined;
   recordedSha256: string | undefined;
 }
@@ -24,6 +27,8 @@ export interface BucketReader {
   list(): Promise<ListedObject[]>;
   stat(key: string): Promise<ObjectRecord | undefined>;
   read(key: string): Promise<Buffer>;
+  /** The record beside an object uploaded in parts, `.records/<key>.json`, when there is one. */
+  recordBeside(key: string): Promise<{ bytes: number; sha256: string; etag: string } | undefined>;
   /** Multipart uploads begun and never completed or aborted. */
   incompleteUploads(): Promise<number>;
 }
@@ -64,10 +69,19 @@ export function bucketReader(
         const stat = await client.statObject(bucket, key);
         const bytes = stat.metaData.bytes;
         const sha256 = stat.metaData.sha256;
+        if (typeof sha256 === 'string') {
+          return {
+            size: stat.size,
+            recordedBytes: typeof bytes === 'string' ? Number(bytes) : undefined,
+            recordedSha256: sha256,
+          };
+        }
+        const record = await this.recordBeside(key);
+        const bound = record !== undefined && record.etag === stat.etag.replace(/^"|"$/g, '');
         return {
           size: stat.size,
-          recordedBytes: typeof bytes === 'string' ? Number(bytes) : undefined,
-          recordedSha256: typeof sha256 === 'string' ? sha256 : undefined,
+          recordedBytes: bound ? record.bytes : undefined,
+          recordedSha256: bound ? record.sha256 : undefined,
         };
       } catch (error) {
         if (
@@ -83,6 +97,14 @@ export function bucketReader(
       const chunks: Buffer[] = [];
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
+    },
+    async recordBeside(key) {
+      try {
+        return JSON.parse((await this.read(`.records/${key}.json`)).toString('utf8'));
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'NoSuchKey') return undefined;
+        throw error;
+      }
     },
     async incompleteUploads() {
       return (await drain(client.listIncompleteUploads(bucket, '', true))).length;

@@ -9,7 +9,7 @@ export interface Corpus {
   completed: RecordingResource[];
   /** Nothing to archive: must never be deleted. */
   absent: RecordingResource[];
-  /** Over one 8 MiB part (S3_PART_SIZE): stored through the staged multipart upload and a server-side copy. */
+  /** Over one 8 MiB part (S3_PART_SIZE): stored through a multipart upload, its record beside it. */
   multipart: RecordingResource[];
 }
 

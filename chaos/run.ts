@@ -12,7 +12,7 @@ import {
   startTwilioEmulator,
   type TwilioEmulator,
 } from '@recording-vault/testkit';
-import { S3_STAGING_PREFIX } from '../packages/storage/src/index.ts';
+import { S3_RECORDS_PREFIX, S3_STAGING_PREFIX } from '../packages/storage/src/index.ts';
 import { type AppProcess, appProcess, type UnexpectedExit } from './app-process.ts';
 import { bucketReader } from './bucket-reader.ts';
 import { acknowledged, type Delivery, deliverCallbacks } from './callbacks.ts';
@@ -283,6 +283,7 @@ async function main(): Promise<number> {
     corpus,
     bucket: bucketReader(s3, bucket),
     stagingPrefix: S3_STAGING_PREFIX,
+    recordsPrefix: S3_RECORDS_PREFIX,
     exchanges: front.exchanges,
     deliveries,
     lostInCrash,
@@ -434,8 +435,8 @@ function figures(input: FigureInput): TableLine[] {
   const deletesAnswered = (test: (status: number) => boolean) =>
     deletes.filter((request) => test(request.status)).length;
   const ops = (name: string) => input.exchanges.filter((exchange) => exchange.op === name).length;
-  const copies = input.exchanges.filter(
-    (exchange) => exchange.op === 'CopyObject' && exchange.status === 200,
+  const completedUploads = input.exchanges.filter(
+    (exchange) => exchange.op === 'CompleteMultipartUpload' && exchange.status === 200,
   ).length;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
   const kB = (bytes: number) => `${(bytes / 1000).toFixed(0)} kB`;
@@ -451,7 +452,7 @@ function figures(input: FigureInput): TableLine[] {
       label: '…sizes: smallest / median / largest; in all',
       value: `${kB(sizes[0] ?? 0)} / ${kB(sizes[Math.floor(sizes.length / 2)] ?? 0)} / ${MB(sizes.at(-1) ?? 0)}; ${MB(total)}`,
     },
-    { label: '…over one 8 MiB part (staged multipart upload)', value: String(corpus.multipart.length) },
+    { label: '…over one 8 MiB part (multipart upload)', value: String(corpus.multipart.length) },
     {
       label: 'callbacks: announced completed / absent; duplicates',
       value: `${firsts.filter((d) => d.status === 'completed').length} / ${firsts.filter((d) => d.status === 'absent').length}; ${deliveries.filter((d) => d.kind === 'duplicate').length}`,
@@ -513,7 +514,10 @@ function figures(input: FigureInput): TableLine[] {
       label: 'S3: PutObject / GetObject / HeadObject / DeleteObject',
       value: `${ops('PutObject')} / ${ops('GetObject')} / ${ops('HeadObject')} / ${ops('DeleteObject')}`,
     },
-    { label: 'S3: multipart parts / server-side copies', value: `${ops('UploadPart')} / ${copies}` },
+    {
+      label: 'S3: multipart parts / uploads completed / server-side copies',
+      value: `${ops('UploadPart')} / ${completedUploads} / ${ops('CopyObject')}`,
+    },
     {
       label: 'archive jobs run more than once / most attempts',
       value: `${effort.retried} of ${effort.jobs} / ${effort.maxAttempts}`,

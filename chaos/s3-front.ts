@@ -42,6 +42,8 @@ export interface S3Exchange {
   response?: Digest;
   /** CopyObject: the source object, read just before the copy. */
   copySource?: Digest & { key: string };
+  /** CompleteMultipartUpload: the object it made, read right after (nothing else reaches the key meanwhile). */
+  completed?: Digest;
   /** HeadObject: the size and ETag the server showed. */
   head?: { bytes: number; etag: string };
 }
@@ -151,6 +153,10 @@ export async function startS3Front(server: S3TestServer): Promise<S3Front> {
         record.status = answer.status;
         record.finishedAt = Date.now();
         if (op === 'GetObject' && answer.status === 200) record.response = digest(answer.body);
+        if (op === 'CompleteMultipartUpload' && answer.status === 200 && key !== undefined) {
+          const made = await upstream('GET', url.pathname, {}, Buffer.alloc(0));
+          if (made.status === 200) record.completed = digest(made.body);
+        }
         if (op === 'HeadObject' && answer.status === 200) {
           record.head = {
             bytes: Number(answer.headers['content-length']),

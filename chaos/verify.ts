@@ -19,6 +19,8 @@ export interface VerifyInput {
   corpus: Corpus;
   bucket: BucketReader;
   stagingPrefix: string;
+  /** Where the store keeps the records of objects uploaded in parts. */
+  recordsPrefix: string;
   exchanges: readonly S3Exchange[];
   deliveries: readonly Delivery[];
   /** Recordings whose callback was answered 204 but whose job was gone after Redis restarted. */
@@ -69,9 +71,17 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
   const listed = await bucket.list();
   const staging = listed.filter((object) => object.key.startsWith(input.stagingPrefix));
   const isSidecar = (key: string) => key.endsWith('.json') && sidOfKey.has(key.slice(0, -'.json'.length));
+  // The record beside a recording uploaded in parts.
+  const isRecord = (key: string) =>
+    key.startsWith(input.recordsPrefix) &&
+    key.endsWith('.json') &&
+    sidOfKey.has(key.slice(input.recordsPrefix.length, -'.json'.length));
   const unexpected = listed.filter(
     (object) =>
-      !object.key.startsWith(input.stagingPrefix) && !sidOfKey.has(object.key) && !isSidecar(object.key),
+      !object.key.startsWith(input.stagingPrefix) &&
+      !sidOfKey.has(object.key) &&
+      !isSidecar(object.key) &&
+      !isRecord(object.key),
   );
   for (const object of unexpected.slice(0, 10))
     problem(`unexpected object ${object.key} (${object.size} bytes)`);
@@ -286,6 +296,7 @@ function writtenBy(exchange: S3Exchange): Digest | undefined | null {
   if (exchange.status !== 200) return null;
   if (exchange.op === 'PutObject') return exchange.body;
   if (exchange.op === 'CopyObject') return exchange.copySource;
+  if (exchange.op === 'CompleteMultipartUpload') return exchange.completed;
   return null;
 }
 

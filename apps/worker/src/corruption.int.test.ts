@@ -1,4 +1,3 @@
-import { S3_STAGING_PREFIX } from '@recording-vault/storage';
 import type { RecordingResource } from '@recording-vault/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveRig, assertEveryDeleteWasSafe, keyOf, startArchiveRig } from './testing/archive-rig.ts';
@@ -62,10 +61,10 @@ describe('an upload damaged on its way to S3, proved by the ETag S3 computed', (
   });
 
   it('one part of a multipart upload: caught the same way', async () => {
-    // About 7 MiB of WAV: two parts of the staged upload.
+    // About 7 MiB of WAV: two parts of a multipart upload.
     const recording = rig.addRecording({ duration: 460 });
     const before = front.corrupted.length;
-    front.corruptNext('UploadPart', (key) => key.startsWith(S3_STAGING_PREFIX));
+    front.corruptNext('UploadPart', (key) => key === keyOf(recording));
     await rig.enqueue(recording);
 
     await archivedWholeAfterTwoDownloads(recording);

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type ArchiveJob, archiveJobId, jobCatalogue, QueueName } from '@recording-vault/contract';
 import { workerConnection } from '@recording-vault/redis';
-import { type ObjectStore, S3_STAGING_PREFIX, sidecarKey } from '@recording-vault/storage';
+import { type ObjectStore, S3_RECORDS_PREFIX, sidecarKey } from '@recording-vault/storage';
 import type { RecordingResource, RequestLogEntry } from '@recording-vault/testkit';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -265,14 +265,21 @@ describe('S3 storage faults', () => {
   /** Runs once, right before the next proof of a recording: a test's way to act between store and verify. */
   let beforeNextProof: (() => Promise<void>) | undefined;
 
-  /** Staging objects and open multipart uploads in the bucket (the S3 test server checks no signatures). */
-  async function s3Leftovers(): Promise<{ staged: string[]; uploads: string[] }> {
+  /**
+   * What a failed put may not leave in the bucket: the store's own objects but for the records of copies
+   * that are there (`.incoming/` probes, records without their object), and open multipart uploads (the S3
+   * test server checks no signatures).
+   */
+  async function s3Leftovers(): Promise<{ hidden: string[]; uploads: string[] }> {
     const keys = async (query: string) => {
       const xml = await (await fetch(`${s3.endpoint}/recordings?${query}`)).text();
       return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => match[1] as string);
     };
+    const all = new Set(await keys('list-type=2'));
+    const recordOfStoredCopy = (key: string) =>
+      key.startsWith(S3_RECORDS_PREFIX) && all.has(key.slice(S3_RECORDS_PREFIX.length, -'.json'.length));
     return {
-      staged: await keys(`list-type=2&prefix=${encodeURIComponent(S3_STAGING_PREFIX)}`),
+      hidden: [...all].filter((key) => key.startsWith('.') && !recordOfStoredCopy(key)),
       uploads: await keys('uploads'),
     };
   }
@@ -322,23 +329,21 @@ describe('S3 storage faults', () => {
       expect(job.attemptsMade).toBe(2);
 
       const key = keyOf(recording);
-      // Right after the failed attempt, before the retry: nothing at the key, no staging object or upload.
+      // Right after the failed attempt, before the retry: nothing at the key, no stray object or open upload.
       expect(failedPuts.slice(putsBefore)).toEqual([
-        { key, leftAtKey: false, leftovers: { staged: [], uploads: [] } },
+        { key, leftAtKey: false, leftovers: { hidden: [], uploads: [] } },
       ]);
-      // The large recording really went through staging in parts, in both attempts; the small one never.
-      const stagedUploads = new Set(
-        s3.operations
-          .filter((op) => op.name === 'UploadPart' && op.key?.startsWith(S3_STAGING_PREFIX))
-          .map((op) => op.uploadId),
+      // The large recording really went up in parts, in both attempts; the small one never.
+      const uploads = new Set(
+        s3.operations.filter((op) => op.name === 'UploadPart' && op.key === key).map((op) => op.uploadId),
       );
-      expect(stagedUploads.size).toBe(duration === 450 ? 2 : 0);
+      expect(uploads.size).toBe(duration === 450 ? 2 : 0);
       // The key was written once, by the attempt that had the whole body.
       const writes = s3.operations.filter(
         (op) => op.key === key && ['PutObject', 'CopyObject', 'CompleteMultipartUpload'].includes(op.name),
       );
       expect(writes).toHaveLength(1);
-      expect(await s3Leftovers()).toEqual({ staged: [], uploads: [] });
+      expect(await s3Leftovers()).toEqual({ hidden: [], uploads: [] });
       const { full } = await expectDeletedOnceAfterDownload(rig, recording);
       expect(full).toHaveLength(1);
     },

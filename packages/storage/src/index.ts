@@ -16,5 +16,11 @@ export {
   sidecarKey,
   transcriptionsKey,
 } from './recording-object-key.ts';
-export { createS3Store, S3_PART_SIZE, S3_STAGING_PREFIX, type S3StoreConfig } from './s3-store.ts';
+export {
+  createS3Store,
+  S3_PART_SIZE,
+  S3_RECORDS_PREFIX,
+  S3_STAGING_PREFIX,
+  type S3StoreConfig,
+} from './s3-store.ts';
 export { isStorageNotFound, StorageError, type StorageErrorKind } from './storage-error.ts';

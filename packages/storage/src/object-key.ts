@@ -5,7 +5,7 @@ const MAX_KEY_BYTES = 1024;
 /**
  * Refuses keys that could escape a folder root or collide with the stores' own files: keys are
  * `/`-separated segments, none empty, none starting with `.` (which also rules out `.` and `..`, and keeps
- * `.incoming/` staging objects, temporary files and records out of reach of callers).
+ * `.incoming/` probes, `.records/`, temporary files and records out of reach of callers).
  */
 export function assertObjectKey(key: string): void {
   const problem = keyProblem(key);

@@ -81,7 +81,7 @@ export interface ObjectStore {
   /**
    * Every key under `prefix` (all when not given; a plain string prefix, not only whole segments), in no
    * particular order. What the store keeps for itself (segments starting with `.`: records, temporary files,
-   * staging uploads) is never listed. A StorageError of kind `not-found` when the bucket or folder is missing.
+   * records of objects uploaded in parts) is never listed. A StorageError of kind `not-found` when the bucket or folder is missing.
    */
   list(prefix?: string): AsyncIterable<string>;
   /**

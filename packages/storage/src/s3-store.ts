@@ -4,8 +4,6 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import {
   Client,
-  CopyDestinationOptions,
-  CopySourceOptions,
   InvalidArgumentError,
   InvalidBucketNameError,
   InvalidEndpointError,
@@ -32,11 +30,16 @@ const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_SIZE = 64 * 1024 * 1024;
 
 /**
- * Larger bodies are uploaded here first, then copied to their key with their size and hash: an operator
- * can expire this prefix with a lifecycle rule (objects and incomplete multipart uploads) as a backstop
- * for puts interrupted by a crash.
+ * Objects the store writes for itself and removes again (the probe of the server's ETags): an operator can
+ * expire this prefix with a lifecycle rule as a backstop for a process killed in between.
  */
 export const S3_STAGING_PREFIX = '.incoming/';
+
+/**
+ * The records (size, SHA-256, MD5s) of objects uploaded in parts, known only once the whole body passed:
+ * `.records/<key>.json`, each bound to its object by the object's ETag. Never expire this prefix.
+ */
+export const S3_RECORDS_PREFIX = '.records/';
 
 export interface S3StoreConfig {
   /** `http://host:port` or `https://host[:port]`; requests are path-style. */
@@ -102,77 +105,151 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     return record;
   };
 
-  const discardStaging = async (stagingKey: string, uploadMayBeOpen: boolean): Promise<void> => {
-    // Best effort: the original failure is what the caller needs; the lifecycle rule sweeps what remains.
-    await client.removeObject(bucket, stagingKey).catch(() => undefined);
-    if (!uploadMayBeOpen) return;
-    const uploadId = await client.findUploadId(bucket, stagingKey).catch(() => undefined);
-    if (uploadId !== undefined) {
-      await client.abortMultipartUpload(bucket, stagingKey, uploadId).catch(() => undefined);
-    }
-  };
-
-  /** Uploads to a staging key, then copies to the key with the size and hash known only at the end. */
-  const putStaged = async (
+  /**
+   * A body longer than one part: a multipart upload straight to its key, each part sent with Content-MD5 as
+   * soon as it is read (one part in flight while the next is read). The object appears only when the upload
+   * is completed, after the whole body was read and measured; a body that fails, is aborted or has the
+   * wrong length aborts the upload and leaves nothing. The record (size and digests, known only at the end)
+   * is then written beside it, under `.records/`, bound to the object by the ETag the server gave it.
+   */
+  const putMultipart = async (
     key: string,
-    source: Readable,
-    options: { contentType: string; metadata: Readonly<Record<string, string>>; expectedBytes?: number },
+    parts: AsyncIterable<Buffer>,
+    options: { contentType: string; metadata: Readonly<Record<string, string>> },
     metered: { failure(): StorageError | undefined; result(): Measured },
     body: Readable,
   ): Promise<StoredObject> => {
-    const stagingKey = `${S3_STAGING_PREFIX}${randomUUID()}`;
+    let uploadId: string;
     try {
-      // Always pass the size when known: without it the client plans parts for a 5 TiB object.
-      await client.putObject(bucket, stagingKey, source, options.expectedBytes, {
+      uploadId = await client.initiateNewMultipartUpload(bucket, key, {
         'Content-Type': options.contentType,
+        ...metadataHeaders(options.metadata),
       });
     } catch (error) {
-      const bodyFailure = metered.failure();
-      source.destroy();
       body.destroy();
-      await discardStaging(stagingKey, true);
-      throw bodyFailure ?? s3Failure(error, 'upload', key);
+      throw s3Failure(error, 'upload', key);
     }
-
     let measured: Measured;
+    let stored: Awaited<ReturnType<Client['statObject']>>;
     try {
+      const etags = await uploadParts(key, uploadId, parts);
       measured = metered.result();
-    } catch (failure) {
-      await discardStaging(stagingKey, false);
-      throw failure;
+      await client.completeMultipartUpload(bucket, key, uploadId, etags);
+      stored = await client.statObject(bucket, key);
+    } catch (error) {
+      body.destroy();
+      await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
+      throw metered.failure() ?? (error instanceof StorageError ? error : s3Failure(error, 'upload', key));
     }
-    const record: StoredObject = {
-      key,
-      ...measured,
-      contentType: options.contentType,
-      metadata: options.metadata,
-    };
-
+    const record: StoredObject = { key, ...measured, ...options };
     try {
-      const staged = await client.statObject(bucket, stagingKey);
-      if (staged.size !== measured.bytes) {
+      if (stored.size !== measured.bytes) {
         throw new StorageError(
           'integrity',
-          `staged copy of ${key} holds ${staged.size} bytes, ${measured.bytes} were sent`,
-          { code: 'SizeMismatch', key },
+          `${key} holds ${stored.size} bytes, ${measured.bytes} were sent`,
+          {
+            code: 'SizeMismatch',
+            key,
+          },
         );
       }
-      await client.copyObject(
-        new CopySourceOptions({ Bucket: bucket, Object: stagingKey }),
-        new CopyDestinationOptions({
-          Bucket: bucket,
-          Object: key,
-          MetadataDirective: 'REPLACE',
-          Headers: recordHeaders(record),
-        }),
-      );
+      const etag = normalEtag(stored.etag) ?? '';
+      await putBytes(recordKey(key), jsonBody(key, { version: 1, ...record, etag }), {
+        'Content-Type': 'application/json',
+      });
     } catch (error) {
-      await discardStaging(stagingKey, false);
-      throw s3Failure(error, 'store', key);
+      // Without its record the object proves nothing; removed, so that nothing unrecorded stays at the key.
+      await client.removeObject(bucket, key).catch(() => undefined);
+      throw error instanceof StorageError ? error : s3Failure(error, 'record', key);
     }
-    // The object is in place; a staging copy left behind is only clutter for the lifecycle rule.
-    await client.removeObject(bucket, stagingKey).catch(() => undefined);
     return record;
+  };
+
+  /** Sends the body's bytes as parts of `partSize` (the last one shorter), one in flight at a time. */
+  const uploadParts = async (key: string, uploadId: string, chunks: AsyncIterable<Buffer>) => {
+    const etags: { part: number; etag: string }[] = [];
+    let inFlight: Promise<void> = Promise.resolve();
+    const send = async (part: number, bytes: Buffer) => {
+      await inFlight;
+      const sending = client
+        .uploadPart(
+          {
+            bucketName: bucket,
+            objectName: key,
+            uploadID: uploadId,
+            partNumber: part,
+            headers: {
+              'Content-Length': String(bytes.length),
+              'Content-MD5': createHash('md5').update(bytes).digest('base64'),
+            },
+          },
+          bytes,
+        )
+        .then(({ etag }) => {
+          etags.push({ part, etag });
+        });
+      // Noted now so that a failure is not unhandled while the next part is read; awaited before the next.
+      sending.catch(() => undefined);
+      inFlight = sending;
+    };
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let part = 0;
+    for await (const chunk of chunks) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes < partSize) continue;
+      const joined = Buffer.concat(pending, pendingBytes);
+      await send(++part, joined.subarray(0, partSize));
+      pending = pendingBytes > partSize ? [joined.subarray(partSize)] : [];
+      pendingBytes -= partSize;
+    }
+    if (pendingBytes > 0) await send(++part, Buffer.concat(pending, pendingBytes));
+    await inFlight;
+    return etags.sort((a, b) => a.part - b.part);
+  };
+
+  /** The record written beside an object uploaded in parts; unrecorded unless it is this object's. */
+  const recordBeside = async (key: string, etag: string | undefined): Promise<StoredObject> => {
+    let text: string;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await client.getObject(bucket, recordKey(key))) chunks.push(chunk as Buffer);
+      text = Buffer.concat(chunks).toString('utf8');
+    } catch (error) {
+      const failure = s3Failure(error, 'stat', key);
+      if (failure.kind === 'not-found') throw unrecorded(key);
+      throw failure;
+    }
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw unrecorded(key);
+    }
+    // A record left by an earlier object at the key (one replaced, or a crash before its record) is not this one's.
+    if (etag === undefined || parsed.etag !== etag) throw unrecorded(key);
+    const { bytes, sha256, md5, multipartEtag, contentType, metadata } = parsed;
+    if (
+      typeof sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(sha256) ||
+      typeof bytes !== 'number' ||
+      !Number.isSafeInteger(bytes) ||
+      bytes < 0
+    ) {
+      throw unrecorded(key);
+    }
+    return {
+      key,
+      bytes,
+      sha256,
+      ...(typeof md5 === 'string' && /^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}),
+      ...(typeof multipartEtag === 'string' && /^[0-9a-f]{32}-\d+$/.test(multipartEtag)
+        ? { multipartEtag }
+        : {}),
+      contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
+      metadata: callerMetadata(metadata),
+    };
   };
 
   const statObject = async (key: string) => {
@@ -267,20 +344,11 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
         head.push(next.value);
         headBytes += next.value.length;
       }
-      const source = Readable.from(
-        (async function* () {
-          yield* head.splice(0);
-          yield* { [Symbol.asyncIterator]: () => chunks };
-        })(),
-        { objectMode: false },
-      );
-      return await putStaged(
-        key,
-        source,
-        { contentType, metadata, ...(expectedBytes === undefined ? {} : { expectedBytes }) },
-        metered,
-        body,
-      );
+      const parts = (async function* () {
+        yield* head.splice(0);
+        yield* { [Symbol.asyncIterator]: () => chunks };
+      })();
+      return await putMultipart(key, parts, { contentType, metadata }, metered, body);
     },
 
     putBuffer: async (key, body, options: PutBufferOptions) => {
@@ -301,7 +369,10 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
 
     stat: async (key) => {
       const stat = await statObject(key);
-      return stat === undefined ? undefined : recordFromMetadata(key, stat.metaData);
+      if (stat === undefined) return undefined;
+      // An object stored with one PUT carries its record; one uploaded in parts has it beside it.
+      if (recordedDigest(stat.metaData) !== undefined) return recordFromMetadata(key, stat.metaData);
+      return await recordBeside(key, normalEtag(stat.etag));
     },
 
     exists: async (key) => (await statObject(key)) !== undefined,
@@ -315,7 +386,7 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       try {
         for await (const item of client.listObjectsV2(bucket, prefix, true)) {
           const name = (item as { name?: string }).name;
-          // What is not a key callers may use is the store's own: `.incoming/` staging uploads above all.
+          // What is not a key callers may use is the store's own: `.records/` and `.incoming/`.
           if (name !== undefined && isObjectKey(name)) yield name;
         }
       } catch (error) {
@@ -378,6 +449,8 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       assertObjectKey(key);
       try {
         await client.removeObject(bucket, key);
+        // After the object: a record left alone by a crash in between describes nothing and is ignored.
+        await client.removeObject(bucket, recordKey(key));
       } catch (error) {
         const failure = s3Failure(error, 'delete', key);
         if (failure.kind !== 'not-found') throw failure;
@@ -521,11 +594,38 @@ function recordHeaders(record: StoredObject): Record<string, string> {
     'Content-Type': record.contentType,
     [SHA256_HEADER]: record.sha256,
     [BYTES_HEADER]: String(record.bytes),
+    ...metadataHeaders(record.metadata),
   };
   if (record.md5 !== undefined) headers[MD5_HEADER] = record.md5;
   if (record.multipartEtag !== undefined) headers[MULTIPART_ETAG_HEADER] = record.multipartEtag;
-  for (const [name, value] of Object.entries(record.metadata)) headers[`x-amz-meta-${name}`] = value;
   return headers;
+}
+
+function metadataHeaders(metadata: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(metadata).map(([name, value]) => [`x-amz-meta-${name}`, value]));
+}
+
+/** Where the record of an object uploaded in parts is kept: a hidden key no caller's key can reach. */
+/** The caller's metadata from a record: string values under names that are not ours. */
+function callerMetadata(metadata: unknown): Record<string, string> {
+  const kept: Record<string, string> = {};
+  if (typeof metadata !== 'object' || metadata === null) return kept;
+  for (const [name, value] of Object.entries(metadata)) {
+    const lower = name.toLowerCase();
+    if (!isReservedMetadataName(lower) && typeof value === 'string') kept[lower] = value;
+  }
+  return kept;
+}
+
+function recordKey(key: string): string {
+  return `${S3_RECORDS_PREFIX}${key}.json`;
+}
+
+function unrecorded(key: string): StorageError {
+  return new StorageError('unrecorded', `object ${key} has no recorded size and SHA-256`, {
+    code: 'Unrecorded',
+    key,
+  });
 }
 
 /** The minio client reports user metadata without its `x-amz-meta-` prefix, next to a few headers. */
@@ -538,16 +638,9 @@ function recordFromMetadata(key: string, metaData: Record<string, unknown>): Sto
     !Number.isSafeInteger(bytes) ||
     bytes < 0
   ) {
-    throw new StorageError('unrecorded', `object ${key} has no recorded size and SHA-256`, {
-      code: 'Unrecorded',
-      key,
-    });
+    throw unrecorded(key);
   }
-  const metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(metaData)) {
-    const lower = name.toLowerCase();
-    if (!isReservedMetadataName(lower) && typeof value === 'string') metadata[lower] = value;
-  }
+  const metadata = callerMetadata(metaData);
   const contentType = metaData['content-type'];
   const md5 = metaData.md5;
   const multipartEtag = metaData['multipart-etag'];

@@ -1,0 +1,81 @@
+import { type S3TestServer, startS3Server } from '@recording-vault/testkit';
+import { Client } from 'minio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ObjectStore } from './object-store.ts';
+import { createS3Store, S3_RECORDS_PREFIX } from './s3-store.ts';
+import { generated } from './testing/test-bodies.ts';
+
+const BUCKET = 'recordings';
+const MiB = 1024 * 1024;
+const PART = 5 * MiB;
+const LARGE = 2 * PART + 11;
+
+/**
+ * An object uploaded in parts gets its record (size and digests, known only at the end) beside it, in
+ * `.records/<key>.json`, bound to the object by the ETag the server gave it.
+ */
+describe('the record of an object uploaded in parts', () => {
+  let server: S3TestServer;
+  let store: ObjectStore;
+  let client: Client;
+
+  beforeAll(async () => {
+    server = await startS3Server({ buckets: [BUCKET] });
+    store = createS3Store({
+      endpoint: server.endpoint,
+      accessKey: server.accessKey,
+      secretKey: server.secretKey,
+      region: server.region,
+      bucket: BUCKET,
+      partSize: PART,
+    });
+    client = new Client({
+      endPoint: '127.0.0.1',
+      port: server.port,
+      useSSL: false,
+      accessKey: server.accessKey,
+      secretKey: server.secretKey,
+      region: server.region,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const exists = async (key: string) =>
+    await client.statObject(BUCKET, key).then(
+      () => true,
+      () => false,
+    );
+
+  it('is written beside it, read back by stat, never listed, and removed with it', async () => {
+    const stored = await store.put('calls/large.wav', generated(LARGE, 1), {
+      contentType: 'audio/x-wav',
+      metadata: { 'recording-sid': 'RE1' },
+    });
+    expect(await exists(`${S3_RECORDS_PREFIX}calls/large.wav.json`)).toBe(true);
+    expect(await store.stat('calls/large.wav')).toEqual(stored);
+    const listed: string[] = [];
+    for await (const key of store.list('calls/')) listed.push(key);
+    expect(listed).toEqual(['calls/large.wav']);
+
+    await store.delete('calls/large.wav');
+    expect(await store.stat('calls/large.wav')).toBeUndefined();
+    expect(await exists(`${S3_RECORDS_PREFIX}calls/large.wav.json`)).toBe(false);
+  });
+
+  it('of an earlier object at the key is not taken for the record of the one there now', async () => {
+    await store.put('calls/replaced.wav', generated(LARGE, 2), { contentType: 'audio/x-wav' });
+    // Another body reaches the key in parts without the store (as if a crash came before its record).
+    await client.putObject(BUCKET, 'calls/replaced.wav', generated(LARGE, 3), LARGE, {
+      'Content-Type': 'audio/x-wav',
+    });
+    await expect(store.stat('calls/replaced.wav')).rejects.toMatchObject({ kind: 'unrecorded' });
+  });
+
+  it('missing leaves the object unrecorded: it proves nothing', async () => {
+    await store.put('calls/bare.wav', generated(LARGE, 4), { contentType: 'audio/x-wav' });
+    await client.removeObject(BUCKET, `${S3_RECORDS_PREFIX}calls/bare.wav.json`);
+    await expect(store.stat('calls/bare.wav')).rejects.toMatchObject({ kind: 'unrecorded' });
+  });
+});
