@@ -4,6 +4,7 @@ export * from './raw-http.ts';
 export * from './redis-cluster.ts';
 export * from './redis-sentinel.ts';
 export * from './redis-server.ts';
+export * from './rgw-server.ts';
 export * from './s3-fault-front.ts';
 export * from './s3-server.ts';
 export * from './twilio-emulator/index.ts';
