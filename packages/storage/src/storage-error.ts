@@ -75,6 +75,10 @@ const S3_CODE_KINDS: Readonly<Record<string, StorageErrorKind>> = {
   InvalidToken: 'denied',
   SignatureDoesNotMatch: 'denied',
   RequestTimeTooSkewed: 'denied',
+  // The server computed another digest of the body than the request declared (Content-MD5, or the signed
+  // SHA-256): the bytes changed on the way; sending them again can succeed.
+  BadDigest: 'integrity',
+  XAmzContentSHA256Mismatch: 'integrity',
   NoSuchBucket: 'not-found',
   NoSuchKey: 'not-found',
   NoSuchUpload: 'not-found',
