@@ -13,6 +13,7 @@ import {
   freePort,
   startAppProcess,
   startRedisServer,
+  startRgwServer,
   startS3Server,
   startTwilioEmulator,
   testQueuePrefix,
@@ -23,8 +24,8 @@ import { Client } from 'minio';
 import { machineLine, median, writeSection } from './report.ts';
 
 /**
- * Archiving throughput and memory, all against one Twilio emulator and one S3 server (s3rver) in this
- * process, each archiver in its own child process:
+ * Archiving throughput and memory, all against one Twilio emulator in this process and one S3 server (s3rver
+ * in this process, or with BENCH_S3=rgw Ceph RGW in its own), each archiver in its own child process:
  * (a) rounds of ~1 MiB recordings through the Recording Vault worker (one process, default concurrency),
  *     a peer script as users write one today (bench/archive-peer.ts) and a raw copy as the ceiling
  *     (bench/archive-raw.ts), in an order rotated each round, each on its own fresh recordings and bucket;
@@ -39,6 +40,10 @@ const perRound = Number(process.env.BENCH_RECORDINGS ?? 500);
 const bigMiB = Number(process.env.BENCH_BIG_MIB ?? 512);
 const profileDir = process.env.BENCH_PROFILE_DIR;
 const workerEnvExtra = JSON.parse(process.env.BENCH_WORKER_ENV ?? '{}') as Record<string, string>;
+/** `s3rver` (the test double, default) or `rgw` (Ceph RGW, a real S3 server, in its own processes). */
+const s3Server = process.env.BENCH_S3 === 'rgw' ? 'rgw' : 's3rver';
+/** RGW keeps objects in memory: room for the large recordings of the three archivers. */
+const rgwMemoryBytes = 6 * 2 ** 30;
 const MiB = 2 ** 20;
 /** 44 + 65 × 16,000 bytes of mono WAV: 1,040,044 bytes, just under 1 MiB. */
 const smallSeconds = 65;
@@ -199,7 +204,11 @@ try {
   const loadBefore = loadavg();
   const redis = await startRedisServer({ appendOnly: true, appendFsync: 'everysec' });
   cleanups.push(() => redis.close());
-  const s3 = await startS3Server();
+  // The S3 test double answers in this process; Ceph RGW runs in its own (its CPU counts as other processes').
+  const s3 =
+    s3Server === 'rgw'
+      ? { ...(await startRgwServer({ memoryBytes: rgwMemoryBytes })), operations: undefined }
+      : await startS3Server();
   cleanups.push(() => s3.close());
   const emulator = await startTwilioEmulator();
   cleanups.push(() => emulator.close());
@@ -288,12 +297,12 @@ try {
 
   const measureRequests = () => {
     emulator.resetLog();
-    s3.clearOperations();
+    if (s3.operations) s3.clearOperations();
     return (recordings: number) =>
       tally(
         [
           ...emulator.requests.map((entry) => `Twilio ${entry.route}`),
-          ...s3.operations.map((operation) => `S3 ${operation.name}`),
+          ...(s3.operations ?? []).map((operation) => `S3 ${operation.name}`),
         ],
         recordings,
       );
@@ -315,7 +324,16 @@ try {
     }
   };
 
-  const bucketFolder = (bucket: string) => rm(join(s3.dir, bucket), { recursive: true, force: true });
+  /** Empties and removes a run's bucket, so that no run finds another's objects (or RGW's memory full). */
+  const bucketFolder = async (bucket: string) => {
+    if (s3.operations) return await rm(join(s3.dir, bucket), { recursive: true, force: true });
+    const names: string[] = [];
+    for await (const item of s3Client.listObjectsV2(bucket, '', true)) names.push(item.name as string);
+    for (let at = 0; at < names.length; at += 1000) {
+      await s3Client.removeObjects(bucket, names.slice(at, at + 1000));
+    }
+    await s3Client.removeBucket(bucket);
+  };
 
   const runVault = async (label: string, count: number, duration: number, rss = false): Promise<Run> => {
     const { account, recordings } = seed(count, duration);
@@ -531,12 +549,12 @@ try {
     .map(([name, value]) => `${name}=${/^[\w.-]*$/.test(value ?? '') ? value : `'${value}'`} `)
     .join('');
   const markdown = `
-## Archive: recordings archived per second, and memory for one large recording
+## Archive${s3Server === 'rgw' ? ' on Ceph RGW' : ''}: recordings archived per second, and memory for one large recording
 
 Command: \`${overrides}pnpm bench:archive\` (${rounds} rounds of ${perRound} recordings of ${smallSeconds} s mono WAV, ${recordingBytes.toLocaleString('en')} bytes each, per archiver; order rotated each round; median shown)
 Machine: ${machineLine()}
 Load average (1/5/15 min) at the start: ${loadBefore.map((load) => load.toFixed(2)).join(' / ')}; at the end: ${loadAfter.map((load) => load.toFixed(2)).join(' / ')}
-Same Twilio emulator and s3rver for all, in the benchmark's process; each archiver in its own process; fresh recordings and a fresh bucket per run; Redis with AOF (everysec).
+Same Twilio emulator and ${s3Server === 'rgw' ? "Ceph RGW (a real S3 server, in its own processes: its CPU counts as other processes', and S3 requests are not counted)" : "s3rver, in the benchmark's process,"} for all; the emulator in the benchmark's process; each archiver in its own process; fresh recordings and a fresh bucket per run; Redis with AOF (everysec).
 
 | archiver | per recording | recordings/s | MiB/s | seconds per round | Recording Vault ÷ this | bytes read back per byte stored | CPU ms per recording: archiver / emulator + S3 / Redis | requests per recording |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
@@ -573,7 +591,7 @@ ${archivers
 
 Worker peak RSS (VmHWM of the whole process, start-up included): **${mib(big.vault.peakRss)} MiB** (target < 256 MiB: ${(big.vault.peakRss ?? Infinity) < 256 * MiB ? 'met' : '**not met**'}); its RSS once started, before the job: ${mib(big.vault.idleRss)} MiB. The stored copy, read back from S3 here, has SHA-256 \`${big.vault.copy?.sha256}\`: ${big.vault.copy?.matches ? 'equal to' : '**not** equal to'} the emulator's (and the worker's); deleted at the emulator: ${big.vault.copy?.deleted ? 'yes' : '**no**'}. Peer and raw-copy peaks are VmRSS/VmHWM sampled every 100 ms. Requests, Recording Vault: ${requestsOf(big.vault)}.
 `;
-  await writeSection('archive', markdown);
+  await writeSection(s3Server === 'rgw' ? 'archive-rgw' : 'archive', markdown);
   process.stdout.write(markdown);
 } finally {
   await cleanUp();
