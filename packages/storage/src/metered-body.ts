@@ -7,11 +7,6 @@ export interface Measured {
   readonly sha256: string;
   /** Lowercase hex MD5 of the whole body: the ETag S3 servers give an object stored with one PUT. */
   readonly md5: string;
-  /**
-   * With a `partSize`, for a body longer than one part: the ETag S3 servers give an object uploaded in parts
-   * of that size, the MD5 of the parts' MD5s followed by `-` and the number of parts.
-   */
-  readonly multipartEtag?: string;
 }
 
 /**
@@ -39,11 +34,9 @@ export function meterBody(
     key: string;
     expectedBytes?: number | undefined;
     signal?: AbortSignal | undefined;
-    /** The size of the parts the body will be uploaded in, when it may be uploaded in parts. */
-    partSize?: number | undefined;
   },
 ): MeteredBody {
-  const { key, expectedBytes, signal, partSize } = options;
+  const { key, expectedBytes, signal } = options;
   if (expectedBytes !== undefined && !(Number.isSafeInteger(expectedBytes) && expectedBytes >= 0)) {
     throw new StorageError('invalid', `expectedBytes must be a byte count, not ${expectedBytes}`, {
       code: 'InvalidArgument',
@@ -51,7 +44,7 @@ export function meterBody(
     });
   }
   const hash = createHash('sha256');
-  const digests = new Md5Digests(partSize);
+  const md5 = createHash('md5');
   let bytes = 0;
   let failure: StorageError | undefined;
   let complete = false;
@@ -74,7 +67,7 @@ export function meterBody(
           return;
         }
         hash.update(buffer);
-        digests.update(buffer);
+        md5.update(buffer);
         for (let at = 0; at < buffer.length; at += MAX_CHUNK_BYTES) {
           yield buffer.subarray(at, at + MAX_CHUNK_BYTES);
         }
@@ -108,51 +101,16 @@ export function meterBody(
           key,
         });
       }
-      measured ??= { bytes, sha256: hash.digest('hex'), ...digests.result() };
+      measured ??= { bytes, sha256: hash.digest('hex'), md5: md5.digest('hex') };
       return measured;
     },
   };
 }
 
-/** The whole body's MD5 and, for a body longer than one part, the MD5 of each part of `partSize` bytes. */
-class Md5Digests {
-  private readonly whole = createHash('md5');
-  private readonly parts: Buffer[] = [];
-  private part = createHash('md5');
-  private partBytes = 0;
-
-  private readonly partSize: number | undefined;
-
-  constructor(partSize: number | undefined) {
-    this.partSize = partSize;
-  }
-
-  update(buffer: Buffer): void {
-    this.whole.update(buffer);
-    const { partSize } = this;
-    if (partSize === undefined) return;
-    for (let at = 0; at < buffer.length; ) {
-      const take = Math.min(partSize - this.partBytes, buffer.length - at);
-      this.part.update(buffer.subarray(at, at + take));
-      this.partBytes += take;
-      at += take;
-      if (this.partBytes === partSize) {
-        this.parts.push(this.part.digest());
-        this.part = createHash('md5');
-        this.partBytes = 0;
-      }
-    }
-  }
-
-  result(): { md5: string; multipartEtag?: string } {
-    const md5 = this.whole.digest('hex');
-    if (this.partBytes > 0) this.parts.push(this.part.digest());
-    if (this.parts.length < 2) return { md5 };
-    return { md5, multipartEtag: multipartEtag(this.parts) };
-  }
-}
-
-/** The ETag of a multipart upload: the MD5 of its parts' binary MD5s, then `-<number of parts>`. */
+/**
+ * The ETag S3 servers give an object uploaded in parts: the MD5 of the parts' binary MD5s, then
+ * `-<number of parts>`.
+ */
 export function multipartEtag(partMd5s: readonly Buffer[]): string {
   return `${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-${partMd5s.length}`;
 }

@@ -13,7 +13,7 @@ import {
 import { normalEtag, nothingAt, probeBody, proveByReadBack } from './copy-proof.ts';
 import { hashStream } from './hash-stream.ts';
 import { jsonBody } from './json-body.ts';
-import { type Measured, meterBody } from './metered-body.ts';
+import { type Measured, meterBody, multipartEtag } from './metered-body.ts';
 import { assertByteRange, assertObjectKey, isObjectKey } from './object-key.ts';
 import { checkedContentType, checkedMetadata, isReservedMetadataName } from './object-metadata.ts';
 import type { CopyProof, ObjectStore, PutBufferOptions, PutOptions, StoredObject } from './object-store.ts';
@@ -79,26 +79,40 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
 
   /**
    * One PUT with `Content-MD5`, so that the server refuses a body that changed on the way (the client's
-   * own putObject sends it only over TLS). Returns the ETag the server answered.
+   * own putObject sends it only over TLS), and over plain HTTP with the body's SHA-256 signed as well. Both
+   * digests are the ones measured as the body came in (`digestsOf` for a body not measured): the body is
+   * not hashed again. Returns the ETag the server answered.
    */
-  const putBytes = async (key: string, body: Buffer, headers: Record<string, string>): Promise<string> => {
-    const md5 = createHash('md5').update(body).digest('base64');
-    const response = await client.makeRequestAsyncOmit(
+  const putBytes = async (
+    key: string,
+    body: Buffer,
+    headers: Record<string, string>,
+    digests: { md5: string; sha256: string } = digestsOf(body),
+  ): Promise<string> => {
+    const response = await client.makeRequestStreamAsync(
       {
         method: 'PUT',
         bucketName: bucket,
         objectName: key,
-        headers: { ...headers, 'Content-Length': String(body.length), 'Content-MD5': md5 },
+        headers: {
+          ...headers,
+          'Content-Length': String(body.length),
+          'Content-MD5': Buffer.from(digests.md5, 'hex').toString('base64'),
+        },
       },
       body,
+      // The client signs the payload's SHA-256 over plain HTTP only; over TLS it must be given none.
+      endpoint.protocol === 'https:' ? '' : digests.sha256,
       [200],
+      config.region,
     );
+    await drain(response);
     return normalEtag(response.headers.etag as string | undefined) ?? '';
   };
 
   const putWhole = async (key: string, body: Buffer, record: StoredObject): Promise<StoredObject> => {
     try {
-      await putBytes(key, body, recordHeaders(record));
+      await putBytes(key, body, recordHeaders(record), digestsOf(body, record));
     } catch (error) {
       throw s3Failure(error, 'put', key);
     }
@@ -129,11 +143,11 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       body.destroy();
       throw s3Failure(error, 'upload', key);
     }
-    let measured: Measured;
+    let measured: Measured & { multipartEtag: string };
     let stored: Awaited<ReturnType<Client['statObject']>>;
     try {
-      const etags = await uploadParts(key, uploadId, parts);
-      measured = metered.result();
+      const { etags, partMd5s } = await uploadParts(key, uploadId, parts);
+      measured = { ...metered.result(), multipartEtag: multipartEtag(partMd5s) };
       await client.completeMultipartUpload(bucket, key, uploadId, etags);
       stored = await client.statObject(bucket, key);
     } catch (error) {
@@ -165,11 +179,17 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     return record;
   };
 
-  /** Sends the body's bytes as parts of `partSize` (the last one shorter), one in flight at a time. */
+  /**
+   * Sends the body's bytes as parts of `partSize` (the last one shorter), one in flight at a time. Gives the
+   * server's part ETags, for completing the upload, and the parts' MD5s, which predict the object's ETag.
+   */
   const uploadParts = async (key: string, uploadId: string, chunks: AsyncIterable<Buffer>) => {
     const etags: { part: number; etag: string }[] = [];
+    const partMd5s: Buffer[] = [];
     let inFlight: Promise<void> = Promise.resolve();
     const send = async (part: number, bytes: Buffer) => {
+      const md5 = createHash('md5').update(bytes).digest();
+      partMd5s.push(md5);
       await inFlight;
       const sending = client
         .uploadPart(
@@ -180,7 +200,7 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
             partNumber: part,
             headers: {
               'Content-Length': String(bytes.length),
-              'Content-MD5': createHash('md5').update(bytes).digest('base64'),
+              'Content-MD5': md5.toString('base64'),
             },
           },
           bytes,
@@ -206,7 +226,7 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     }
     if (pendingBytes > 0) await send(++part, Buffer.concat(pending, pendingBytes));
     await inFlight;
-    return etags.sort((a, b) => a.part - b.part);
+    return { etags: etags.sort((a, b) => a.part - b.part), partMd5s };
   };
 
   /** The record written beside an object uploaded in parts; unrecorded unless it is this object's. */
@@ -324,7 +344,7 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       const contentType = checkedContentType(options.contentType, key);
       const metadata = checkedMetadata(options.metadata, key);
       const { expectedBytes, signal } = options;
-      const metered = meterBody(body, { key, expectedBytes, signal, partSize });
+      const metered = meterBody(body, { key, expectedBytes, signal });
       const chunks = metered.chunks[Symbol.asyncIterator]();
 
       // A body up to one part is read whole, as the client would anyway, and sent in one PUT to its key.
@@ -356,8 +376,7 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       const record: StoredObject = {
         key,
         bytes: body.length,
-        sha256: createHash('sha256').update(body).digest('hex'),
-        md5: createHash('md5').update(body).digest('hex'),
+        ...digestsOf(body),
         contentType: checkedContentType(options.contentType, key),
         metadata: checkedMetadata(options.metadata, key),
       };
@@ -655,6 +674,22 @@ function recordFromMetadata(key: string, metaData: Record<string, unknown>): Sto
     contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
     metadata,
   };
+}
+
+/** A body's MD5 and SHA-256, lowercase hex: `known` when it has both already. */
+function digestsOf(body: Buffer, known?: { md5?: string | undefined; sha256: string }) {
+  if (known?.md5 !== undefined) return { md5: known.md5, sha256: known.sha256 };
+  return {
+    md5: createHash('md5').update(body).digest('hex'),
+    sha256: createHash('sha256').update(body).digest('hex'),
+  };
+}
+
+/** Reads an answer's body to its end (an error document, or nothing), so the connection can be reused. */
+async function drain(response: Readable): Promise<void> {
+  for await (const _ of response) {
+    // Nothing to keep.
+  }
 }
 
 /** The SHA-256 recorded with an object, when there is one. */
