@@ -10,6 +10,7 @@ import {
   isStorageNotFound,
   type ObjectStore,
   StorageError,
+  type StoredObject,
   transcriptionsKey,
 } from '@recording-vault/storage';
 import { planRange } from './byte-range.ts';
@@ -200,8 +201,6 @@ export async function openMedia(deps: ReadDeps, request: MediaRequest): Promise<
     if (!deps.transcoder || entry.encrypted) {
       return refusals.formatNotStored(entry.format, request.format, entry.encrypted);
     }
-    const recorded = await recordedObject(deps, entry);
-    if (recorded instanceof ApiRefusal) return recorded;
     const answer = {
       status: 200,
       // Its length is known only once made: sent chunked, and not by ranges.
@@ -212,20 +211,15 @@ export async function openMedia(deps: ReadDeps, request: MediaRequest): Promise<
       },
       range: null,
     } as const;
-    if (request.head) return answer;
-    let source: Readable;
-    try {
-      source = await deps.store.get(entry.key);
-    } catch (error) {
-      if (!isStorageNotFound(error)) throw error;
-      return missingObject(deps, entry);
+    if (request.head) {
+      const recorded = await recordedObject(deps, entry);
+      return recorded instanceof ApiRefusal ? recorded : answer;
     }
+    const source = await readRecorded(deps, entry);
+    if (source instanceof ApiRefusal) return source;
     const stored = verifiedBody(source, { bytes: entry.bytes, sha256: entry.sha256 });
     return { ...answer, body: deps.transcoder.transcode(stored, entry.format, request.format) };
   }
-  const recorded = await recordedObject(deps, entry);
-  if (recorded instanceof ApiRefusal) return recorded;
-
   const etag = `"${entry.sha256}"`;
   const headers: Record<string, string> = {
     'Content-Type': contentTypes[entry.format],
@@ -233,10 +227,16 @@ export async function openMedia(deps: ReadDeps, request: MediaRequest): Promise<
     ETag: etag,
     'Cache-Control': request.cacheControl,
   };
-  if (request.ifNoneMatch?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
-    return { status: 304, headers, range: null };
-  }
+  const notModified = request.ifNoneMatch
+    ?.split(',')
+    .some((tag) => tag.trim() === etag || tag.trim() === '*');
   const plan = planRange(entry.bytes, request.range, request.ifRange, etag);
+  // Answers without bytes still check that storage holds the recorded object (a HEAD, by its record).
+  if (notModified || plan.kind === 'unsatisfiable' || request.head) {
+    const recorded = await recordedObject(deps, entry);
+    if (recorded instanceof ApiRefusal) return recorded;
+    if (notModified) return { status: 304, headers, range: null };
+  }
   if (plan.kind === 'unsatisfiable') return refusals.rangeNotSatisfiable(entry.bytes);
   const partial = plan.kind === 'partial' ? plan : undefined;
   const length = partial ? partial.end - partial.start + 1 : entry.bytes;
@@ -249,31 +249,59 @@ export async function openMedia(deps: ReadDeps, request: MediaRequest): Promise<
   } as const;
   if (request.head) return answer;
 
-  let source: Readable;
-  try {
-    source = partial
-      ? await deps.store.getRange(entry.key, partial.start, partial.end)
-      : await deps.store.get(entry.key);
-  } catch (error) {
-    if (!isStorageNotFound(error)) throw error;
-    return missingObject(deps, entry);
-  }
+  const source = await readRecorded(deps, entry, partial);
+  if (source instanceof ApiRefusal) return source;
   const body = verifiedBody(source, partial ? { bytes: length } : { bytes: length, sha256: entry.sha256 });
   return { ...answer, body };
 }
 
-/** The store's record of the object, which must be the index's. */
+/**
+ * The stored bytes (all, or a range) of the recorded object, read with the store's record of it in one
+ * request where the store can: the record must be the index's before a byte is given out.
+ */
+async function readRecorded(
+  deps: ReadDeps,
+  entry: IndexedRecording,
+  range?: { start: number; end: number },
+): Promise<Readable | ApiRefusal> {
+  let read: Awaited<ReturnType<ObjectStore['read']>>;
+  try {
+    read = await deps.store.read(entry.key, range);
+  } catch (error) {
+    if (isStorageNotFound(error)) return missingObject(deps, entry);
+    if (error instanceof StorageError && error.kind === 'unrecorded') return unrecordedObject(deps, entry);
+    throw error;
+  }
+  const matches = recordMatches(deps, entry, read.record);
+  if (matches instanceof ApiRefusal) {
+    read.body.destroy();
+    return matches;
+  }
+  return read.body;
+}
+
+/** The store's record of the object, which must be the index's: for answers that send no bytes. */
 async function recordedObject(deps: ReadDeps, entry: IndexedRecording): Promise<true | ApiRefusal> {
   let stat: Awaited<ReturnType<ObjectStore['stat']>>;
   try {
     stat = await deps.store.stat(entry.key);
   } catch (error) {
-    if (error instanceof StorageError && error.kind === 'unrecorded') {
-      return integrityFailure(deps, entry, 'its stored object has no recorded size and SHA-256');
-    }
+    if (error instanceof StorageError && error.kind === 'unrecorded') return unrecordedObject(deps, entry);
     throw error;
   }
   if (!stat) return missingObject(deps, entry);
+  return recordMatches(deps, entry, stat);
+}
+
+function unrecordedObject(deps: ReadDeps, entry: IndexedRecording): ApiRefusal {
+  return integrityFailure(deps, entry, 'its stored object has no recorded size and SHA-256');
+}
+
+function recordMatches(
+  deps: ReadDeps,
+  entry: IndexedRecording,
+  stat: Pick<StoredObject, 'bytes' | 'sha256'>,
+): true | ApiRefusal {
   if (stat.bytes !== entry.bytes || stat.sha256 !== entry.sha256) {
     return integrityFailure(
       deps,

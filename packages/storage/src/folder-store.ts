@@ -173,6 +173,18 @@ export function createFolderStore(config: FolderStoreConfig): ObjectStore {
       return typedReadStream(file.createReadStream({ start, end }), 'read', key);
     },
 
+    read: async (key, range) => {
+      // Two files, read one after the other: a put committing meanwhile may pair its record with the bytes
+      // it replaces. Readers that check the bytes against the record as they flow (the recordings API) see it.
+      const record = await store.stat(key);
+      if (record === undefined) {
+        throw new StorageError('not-found', `read ${key}: no such object`, { code: 'ENOENT', key });
+      }
+      const body =
+        range === undefined ? await store.get(key) : await store.getRange(key, range.start, range.end);
+      return { record, body };
+    },
+
     list: (prefix = '') => listKeys(root, prefix),
 
     // No server computes a digest of what a folder holds: every copy is proved by reading it back.

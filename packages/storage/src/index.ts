@@ -7,6 +7,7 @@ export type {
   ProofMethod,
   PutBufferOptions,
   PutOptions,
+  RecordedBody,
   StoredObject,
 } from './object-store.ts';
 export {

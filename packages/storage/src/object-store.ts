@@ -37,6 +37,12 @@ export interface CopyProof {
   readonly bytesRead: number;
 }
 
+/** Bytes read from a store with the record of the object they were read from. */
+export interface RecordedBody {
+  readonly record: StoredObject;
+  readonly body: Readable;
+}
+
 export interface PutOptions {
   readonly contentType: string;
   /** When given, a body of any other length is refused and nothing is stored. */
@@ -78,6 +84,13 @@ export interface ObjectStore {
    * the range is not within the object: callers know its size (`stat`) before they ask.
    */
   getRange(key: string, start: number, end: number): Promise<Readable>;
+  /**
+   * The stored bytes, all or bytes `range.start` to `range.end` (as `getRange`), with the store's record of
+   * the object: for S3 in one request (the GET's own headers carry the record of an object stored with one
+   * PUT), so that a reader checks the record and streams the bytes for the price of one round trip.
+   * `not-found` when missing, `unrecorded` when the object has no record (the body is then released).
+   */
+  read(key: string, range?: { start: number; end: number }): Promise<RecordedBody>;
   /**
    * Every key under `prefix` (all when not given; a plain string prefix, not only whole segments), in no
    * particular order. What the store keeps for itself (segments starting with `.`: records, temporary files,

@@ -73,6 +73,20 @@ describe('the record of an object uploaded in parts', () => {
     await expect(store.stat('calls/replaced.wav')).rejects.toMatchObject({ kind: 'unrecorded' });
   });
 
+  it('read takes one request for an object stored with one PUT, and one more for one uploaded in parts', async () => {
+    await store.put('calls/small.wav', generated(MiB, 5), { contentType: 'audio/x-wav' });
+    await store.put('calls/parts.wav', generated(LARGE, 6), { contentType: 'audio/x-wav' });
+    for (const [key, requests] of [
+      ['calls/small.wav', ['GetObject']],
+      ['calls/parts.wav', ['GetObject', 'GetObject']],
+    ] as const) {
+      server.clearOperations();
+      const { body } = await store.read(key);
+      body.resume();
+      expect(server.operations.map((operation) => operation.name)).toEqual(requests);
+    }
+  });
+
   it('missing leaves the object unrecorded: it proves nothing', async () => {
     await store.put('calls/bare.wav', generated(LARGE, 4), { contentType: 'audio/x-wav' });
     await client.removeObject(BUCKET, `${S3_RECORDS_PREFIX}calls/bare.wav.json`);

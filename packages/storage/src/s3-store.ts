@@ -283,7 +283,8 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     }
   };
 
-  const getObject = async (key: string): Promise<Readable> => {
+  /** The server's answer to a GET of the whole object, and the bytes as a typed stream. */
+  const fetchObject = async (key: string): Promise<{ response: IncomingMessage; body: Readable }> => {
     assertObjectKey(key);
     let response: Readable;
     try {
@@ -291,10 +292,20 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     } catch (error) {
       throw s3Failure(error, 'get', key);
     }
-    return typedReadStream(response, 'read', key);
+    return { response: response as IncomingMessage, body: typedReadStream(response, 'read', key) };
   };
 
-  const getRange = async (key: string, start: number, end: number): Promise<Readable> => {
+  const getObject = async (key: string): Promise<Readable> => (await fetchObject(key)).body;
+
+  const getRange = async (key: string, start: number, end: number): Promise<Readable> =>
+    (await fetchRange(key, start, end)).body;
+
+  /** The server's answer to a GET of bytes `start` to `end`, and exactly those bytes as a typed stream. */
+  const fetchRange = async (
+    key: string,
+    start: number,
+    end: number,
+  ): Promise<{ response: IncomingMessage; body: Readable }> => {
     assertObjectKey(key);
     assertByteRange(key, start, end);
     const length = end - start + 1;
@@ -333,7 +344,24 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
         key,
       });
     }
-    return typedReadStream(exactly(response, length, key), 'read', key);
+    return {
+      response: response as IncomingMessage,
+      body: typedReadStream(exactly(response, length, key), 'read', key),
+    };
+  };
+
+  /**
+   * The record of the object a GET answered with: from the answer's own headers for an object stored with
+   * one PUT, else the record beside it, which must name the ETag of that answer.
+   */
+  const recordOfAnswer = async (key: string, response: IncomingMessage): Promise<StoredObject> => {
+    const metaData: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (name.startsWith('x-amz-meta-') && typeof value === 'string') metaData[name.slice(11)] = value;
+    }
+    metaData['content-type'] = response.headers['content-type'];
+    if (recordedDigest(metaData) !== undefined) return recordFromMetadata(key, metaData);
+    return await recordBeside(key, normalEtag(response.headers.etag));
   };
 
   const store: ObjectStore = {
@@ -399,6 +427,17 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     get: getObject,
 
     getRange,
+
+    read: async (key, range) => {
+      const { response, body } =
+        range === undefined ? await fetchObject(key) : await fetchRange(key, range.start, range.end);
+      try {
+        return { record: await recordOfAnswer(key, response), body };
+      } catch (error) {
+        body.destroy();
+        throw error;
+      }
+    },
 
     list: async function* (prefix = '') {
       // ListObjectsV2, a thousand keys a request; the client follows the continuation tokens.

@@ -278,6 +278,27 @@ export function objectStoreContract(
       expect(await read(0, size - 1)).toEqual(whole);
     });
 
+    it('read gives the bytes, whole or a range, with the record stat gives, for small and large objects', async () => {
+      for (const [key, size] of [
+        ['read/small.wav', 1000],
+        ['read/large.wav', LARGE],
+      ] as const) {
+        const stored = await store.put(key, generated(size, 11), WAV);
+        const whole = await store.read(key);
+        expect(whole.record).toEqual(await store.stat(key));
+        expect(whole.record).toMatchObject({ bytes: size, sha256: stored.sha256 });
+        expect(await sha256Of(whole.body)).toEqual({ bytes: size, sha256: stored.sha256 });
+        const part = await store.read(key, { start: 1, end: 10 });
+        expect(part.record).toEqual(whole.record);
+        expect(await bytesOf(part.body)).toEqual(
+          Buffer.concat([...pseudoRandomChunks(size, 11)]).subarray(1, 11),
+        );
+      }
+      await expect(store.read('read/missing.wav')).rejects.toMatchObject({ kind: 'not-found' });
+      await place.writeForeign('read/foreign.wav', Buffer.from('no record'));
+      await expect(store.read('read/foreign.wav')).rejects.toMatchObject({ kind: 'unrecorded' });
+    });
+
     it('refuses a range beyond the end or backwards, a missing object and a bad key', async () => {
       await store.putBuffer('range/small.wav', Buffer.from('0123456789'), WAV);
       await store.putBuffer('range/empty.wav', Buffer.alloc(0), WAV);
