@@ -249,27 +249,7 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     }
     // A record left by an earlier object at the key (one replaced, or a crash before its record) is not this one's.
     if (etag === undefined || parsed.etag !== etag) throw unrecorded(key);
-    const { bytes, sha256, md5, multipartEtag, contentType, metadata } = parsed;
-    if (
-      typeof sha256 !== 'string' ||
-      !/^[0-9a-f]{64}$/.test(sha256) ||
-      typeof bytes !== 'number' ||
-      !Number.isSafeInteger(bytes) ||
-      bytes < 0
-    ) {
-      throw unrecorded(key);
-    }
-    return {
-      key,
-      bytes,
-      sha256,
-      ...(typeof md5 === 'string' && /^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}),
-      ...(typeof multipartEtag === 'string' && /^[0-9a-f]{32}-\d+$/.test(multipartEtag)
-        ? { multipartEtag }
-        : {}),
-      contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
-      metadata: callerMetadata(metadata),
-    };
+    return recordOf(key, { ...parsed, metadata: callerMetadata(parsed.metadata) });
   };
 
   const statObject = async (key: string) => {
@@ -688,20 +668,38 @@ function unrecorded(key: string): StorageError {
 
 /** The minio client reports user metadata without its `x-amz-meta-` prefix, next to a few headers. */
 function recordFromMetadata(key: string, metaData: Record<string, unknown>): StoredObject {
-  const sha256 = metaData.sha256;
-  const bytes = Number(metaData.bytes);
+  return recordOf(key, {
+    bytes: metaData.bytes === undefined ? undefined : Number(metaData.bytes),
+    sha256: metaData.sha256,
+    md5: metaData.md5,
+    multipartEtag: metaData['multipart-etag'],
+    contentType: metaData['content-type'],
+    metadata: callerMetadata(metaData),
+  });
+}
+
+/** A record from its fields as found (in headers or JSON): `unrecorded` without a size and a SHA-256. */
+function recordOf(
+  key: string,
+  fields: {
+    bytes?: unknown;
+    sha256?: unknown;
+    md5?: unknown;
+    multipartEtag?: unknown;
+    contentType?: unknown;
+    metadata: Record<string, string>;
+  },
+): StoredObject {
+  const { bytes, sha256, md5, multipartEtag, contentType, metadata } = fields;
   if (
     typeof sha256 !== 'string' ||
     !/^[0-9a-f]{64}$/.test(sha256) ||
+    typeof bytes !== 'number' ||
     !Number.isSafeInteger(bytes) ||
     bytes < 0
   ) {
     throw unrecorded(key);
   }
-  const metadata = callerMetadata(metaData);
-  const contentType = metaData['content-type'];
-  const md5 = metaData.md5;
-  const multipartEtag = metaData['multipart-etag'];
   return {
     key,
     bytes,
