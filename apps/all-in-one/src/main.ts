@@ -1,4 +1,4 @@
-import { ConfigError } from '@recording-vault/config';
+import { ConfigError, redisSettings } from '@recording-vault/config';
 import { onStopSignal } from '@recording-vault/lifecycle';
 import { parseStackEnv, type StackConfig } from './config.ts';
 import { redisAnswers, redisMissingHelp } from './redis-probe.ts';
@@ -14,8 +14,9 @@ try {
   process.exit(1);
 }
 
-if (!(await redisAnswers(config.worker.REDIS_URL))) {
-  console.error(`recording-vault: ${redisMissingHelp(config.worker.REDIS_URL)}`);
+const redis = redisSettings(config.worker);
+if (!(await redisAnswers(redis))) {
+  console.error(`recording-vault: ${redisMissingHelp(redis)}`);
   process.exit(1);
 }
 

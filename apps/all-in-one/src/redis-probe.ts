@@ -1,8 +1,11 @@
-import { Redis } from 'ioredis';
+import { describeRedisTarget, type RedisTarget, redisConnection } from '@recording-vault/redis';
 
-/** One connection attempt and a PING, bounded: at start-up a missing Redis is a message, not a hang. */
-export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
-  const client = new Redis(url, {
+/**
+ * One connection attempt and a PING, bounded: at start-up a missing Redis is a message, not a hang. A URL,
+ * or the settings of any mode (a cluster answers once its slots are known).
+ */
+export async function redisAnswers(target: RedisTarget, timeoutMs = 2_000): Promise<boolean> {
+  const client = redisConnection(target, 'producer', {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
@@ -25,7 +28,13 @@ export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<bool
 export const composeRedisHostPort = 6380;
 
 /** What to tell someone who ran `pnpm start` or `pnpm demo` without a Redis. */
-export function redisMissingHelp(url: string): string {
+export function redisMissingHelp(target: RedisTarget): string {
+  if (typeof target !== 'string' && target.mode !== 'single') {
+    const variables =
+      target.mode === 'cluster' ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS, REDIS_SENTINEL_NAME';
+    return `${describeRedisTarget(target)} does not answer (${variables}); check the addresses and credentials.`;
+  }
+  const url = typeof target === 'string' ? target : target.url;
   return [
     `Redis does not answer at ${redactUrl(url)} (REDIS_URL).`,
     'Start one, then run this again:',

@@ -13,8 +13,8 @@ import {
   twilioSettings,
 } from '@recording-vault/config';
 import { signLink } from '@recording-vault/recordings-api/links';
+import type { RedisConnection } from '@recording-vault/redis';
 import { createStore, type ObjectStore, StorageError } from '@recording-vault/storage';
-import type { Redis } from 'ioredis';
 import { archivedRecordings, clock, jsonLine, tabLine, tableFormat } from './archive-listing.ts';
 import {
   dayBounds,
@@ -40,9 +40,10 @@ export interface Output {
 /** The archive index in the queues' Redis, over a connection that answered PING. */
 export async function openIndex(
   env: Settings,
-): Promise<{ index: ArchiveIndex; redis: Redis; close(): void }> {
-  const { url, prefix } = redisSettings(env);
-  const redis = await connectRedis(url);
+): Promise<{ index: ArchiveIndex; redis: RedisConnection; close(): void }> {
+  const settings = redisSettings(env);
+  const { prefix } = settings;
+  const redis = await connectRedis(settings);
   return { index: createArchiveIndex({ redis, prefix }), redis, close: () => redis.disconnect() };
 }
 

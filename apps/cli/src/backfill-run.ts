@@ -1,7 +1,7 @@
 import { backfillDayEntries, daysBetween, QueueName, type RetryPolicy } from '@recording-vault/contract';
+import type { RedisConnection } from '@recording-vault/redis';
 import { type AccountStats, vaultStats } from '@recording-vault/stats';
 import { type Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { BackfillOptions } from './backfill-options.ts';
 import { type FailureReason, groupReasons, readableReason } from './failure-reasons.ts';
 
@@ -43,7 +43,7 @@ export type BackfillTracker = Awaited<ReturnType<typeof startBackfill>>;
  * carry on; a second run lists again, and its archive jobs collapse onto those that exist.
  */
 export async function startBackfill(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   accounts: readonly string[],
   options: BackfillOptions,

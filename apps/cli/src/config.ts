@@ -1,8 +1,10 @@
 import {
+  checkRedisEnv,
   checkStorageEnv,
   checkTwilioEnv,
   envSchema,
   redisEnv,
+  redisTopologyEnv,
   retryEnv,
   secret,
   secretText,
@@ -15,6 +17,7 @@ import { z } from 'zod';
 export const cliEnv = envSchema(
   {
     ...redisEnv,
+    ...redisTopologyEnv,
     ...retryEnv,
     ...twilioEnv,
     // Where the workers store: `vault get` reads recordings back, `vault reindex` their sidecars.
@@ -33,6 +36,7 @@ export const cliEnv = envSchema(
       ).optional(),
     ),
   },
+  checkRedisEnv,
   checkTwilioEnv,
   checkStorageEnv,
 );

@@ -84,7 +84,7 @@ async function accounts(env: Settings, json: boolean, check: boolean): Promise<n
 async function status(env: Settings, json: boolean): Promise<number> {
   const redisConfig = redisSettings(env);
   const configured = twilioSettings(env).accounts.map((a) => a.accountSid);
-  const redis = await connectRedis(redisConfig.url);
+  const redis = await connectRedis(redisConfig);
   try {
     const statuses = await readStatus(redis, redisConfig.prefix, configured);
     out.write(json ? `${JSON.stringify(statuses, null, 2)}\n` : `${formatStatus(statuses)}\n`);
@@ -125,7 +125,7 @@ async function backfill(env: Settings, options: BackfillOptions): Promise<number
     return 0;
   }
 
-  const redis = await connectRedis(redisConfig.url);
+  const redis = await connectRedis(redisConfig);
   try {
     await checkTwilio(targets);
     const run = await startBackfill(

@@ -1,12 +1,15 @@
-import { producerConnection } from '@recording-vault/redis';
+import type { RedisSettings } from '@recording-vault/config';
+import { describeRedisTarget, producerConnection, type RedisConnection } from '@recording-vault/redis';
 import type { TwilioRestClient } from '@recording-vault/twilio';
-import type { Redis } from 'ioredis';
 import { checkAccount } from './accounts.ts';
 import { CliError, withoutCredentials } from './cli-error.ts';
 
-/** A Redis connection that answered PING, or a one-line error naming the address. */
-export async function connectRedis(url: string): Promise<Redis> {
-  const redis = producerConnection(url, { retryStrategy: () => null, lazyConnect: true });
+/**
+ * A Redis connection that answered PING, in the configured mode, or a one-line error naming where Redis was
+ * looked for. One attempt: a command line says what is wrong rather than wait for Redis.
+ */
+export async function connectRedis(settings: RedisSettings): Promise<RedisConnection> {
+  const redis = producerConnection(settings, { retryStrategy: () => null, lazyConnect: true });
   // The cause (ECONNREFUSED, ENOTFOUND, NOAUTH…) arrives as an 'error' event; connect() only says "closed".
   let cause: unknown;
   redis.on('error', (error) => {
@@ -20,7 +23,7 @@ export async function connectRedis(url: string): Promise<Redis> {
     redis.disconnect();
     const reason = (cause ?? error) as { code?: string; message?: string };
     const code = reason.code ?? reason.message ?? 'error';
-    throw new CliError(`cannot reach Redis at ${withoutCredentials(url)} (${code})`);
+    throw new CliError(`cannot reach ${describeRedisTarget(settings)} (${code})`);
   }
 }
 

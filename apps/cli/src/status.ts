@@ -1,8 +1,8 @@
 import { QueueName } from '@recording-vault/contract';
+import type { RedisConnection } from '@recording-vault/redis';
 import { type ReconcileSummary, vaultStats } from '@recording-vault/stats';
 import { readRequestWindows, type WindowState } from '@recording-vault/twilio';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type FailureReason, groupByCause, groupReasons, readableReason } from './failure-reasons.ts';
 import { formatBytes } from './progress-display.ts';
 
@@ -33,7 +33,7 @@ export interface AccountStatus {
 }
 
 export async function readStatus(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   accounts: readonly string[],
 ): Promise<AccountStatus[]> {

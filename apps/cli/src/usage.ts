@@ -18,7 +18,10 @@ export function isCommandName(value: string | undefined): value is CommandName {
 
 const settings = `settings, from the environment, the same as the workers':
   REDIS_URL             the vault's Redis (default redis://127.0.0.1:6379)
-  QUEUE_PREFIX          its queue prefix (default rv)
+  REDIS_CLUSTER_NODES   instead, some nodes of a Redis Cluster (host:port,host:port); or REDIS_SENTINELS
+                        and REDIS_SENTINEL_NAME for a primary watched by sentinels; with either,
+                        REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS as the servers need
+  QUEUE_PREFIX          its queue prefix (default rv; a hash tag such as {rv} on a cluster)
   TWILIO_ACCOUNT_SID    the Twilio account, with TWILIO_AUTH_TOKEN (and TWILIO_API_KEY_SID and
                         TWILIO_API_KEY_SECRET to call the API with a key)
   TWILIO_ACCOUNT_REGION its region: us1, ie1 or au1 (default us1), with TWILIO_ACCOUNT_EDGE to choose

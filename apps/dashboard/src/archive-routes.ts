@@ -3,7 +3,7 @@ import type { Logger } from '@recording-vault/logger';
 import { signLink } from '@recording-vault/recordings-api/links';
 import type { ObjectStore } from '@recording-vault/storage';
 import express, { type ErrorRequestHandler, type Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   archivePage,
   archivePath,
@@ -23,7 +23,7 @@ import { readSidecarFacts } from './recording-sidecar.ts';
 export interface ArchivePageDeps {
   index: ArchiveIndex;
   /** The connection the index reads through; the accounts and their sizes are read from it as well. */
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Where the sidecars are; without it the recording page leaves out what only they hold (the source). */
   store?: ObjectStore | undefined;
   playback: DashboardPlayback;

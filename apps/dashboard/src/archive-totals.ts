@@ -1,5 +1,5 @@
 import type { ArchiveIndex } from '@recording-vault/archive-index';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Twilio's price for keeping recordings, as published on twilio.com/en-us/voice/pricing (checked November
@@ -52,7 +52,7 @@ const PAGE = 1_000;
 
 export interface TotalsDeps {
   index: ArchiveIndex;
-  redis: Redis;
+  redis: Redis | Cluster;
   settings: TotalsSettings;
   clock: () => number;
 }

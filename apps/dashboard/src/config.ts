@@ -1,4 +1,5 @@
 import {
+  checkRedisEnv,
   checkStorageEnv,
   choice,
   envExamplePlaceholder,
@@ -6,6 +7,7 @@ import {
   logEnv,
   port,
   redisEnv,
+  redisTopologyEnv,
   secret,
   secretText,
   storageEnv,
@@ -18,6 +20,7 @@ export const dashboardEnv = envSchema(
   {
     ...logEnv,
     ...redisEnv,
+    ...redisTopologyEnv,
     // Where the archive page reads a recording's sidecar (its source, when it was archived): the workers'
     // storage settings, read the same way.
     ...storageEnv,
@@ -54,6 +57,7 @@ export const dashboardEnv = envSchema(
       ),
     ),
   },
+  checkRedisEnv,
   checkStorageEnv,
   (env, ctx) => {
     if (env.DASHBOARD_AUTH === 'off') return;

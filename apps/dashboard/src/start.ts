@@ -4,7 +4,7 @@ import { type DeepReadonly, redisSettings, storageSettings } from '@recording-va
 import { allQueueNames, type QueueName } from '@recording-vault/contract';
 import { closeHttpServer, listenOn } from '@recording-vault/lifecycle';
 import { createLogger, type Logger } from '@recording-vault/logger';
-import { logConnectionChanges, producerConnection } from '@recording-vault/redis';
+import { closeConnection, logConnectionChanges, producerConnection } from '@recording-vault/redis';
 import { createStore } from '@recording-vault/storage';
 import { Queue } from 'bullmq';
 import { createDashboardApp } from './app.ts';
@@ -32,7 +32,7 @@ export async function startDashboard(
     );
   }
   const redisConfig = redisSettings(env);
-  const redis = producerConnection(redisConfig.url);
+  const redis = producerConnection(redisConfig);
   logConnectionChanges(redis, logger, 'answering 503 until it returns');
   const queues = Object.fromEntries(
     allQueueNames.map((name) => {
@@ -43,7 +43,7 @@ export async function startDashboard(
   ) as Record<QueueName, Queue>;
   const closeRedis = async () => {
     await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => {})));
-    await redis.quit().catch(() => redis.disconnect());
+    await closeConnection(redis);
   };
 
   const playback = dashboardPlayback(env);

@@ -121,6 +121,14 @@ export function createIngestApp(deps: IngestDeps): express.Express {
         log.error({ ...outcome.facts, err: outcome.error }, 'callback not acknowledged: queue unavailable');
         res.status(503).set('Retry-After', '5').json({ error: 'queue unavailable, try again' });
         return;
+      case 'unreplicated':
+        metrics.callbacks.inc({ status, outcome: 'unreplicated' });
+        log.error(
+          { ...outcome.facts, reason: outcome.error.message },
+          'callback not acknowledged: its job has not reached the replicas required',
+        );
+        res.status(503).set('Retry-After', '5').json({ error: 'job not replicated yet, try again' });
+        return;
       case 'enqueued':
         metrics.enqueueSeconds.observe(outcome.enqueueSeconds);
         metrics.callbacks.inc({ status, outcome: 'enqueued' });

@@ -26,3 +26,25 @@ describe('METRICS_TOKEN', () => {
     expect(attempt).not.toThrow(/short-secret/);
   });
 });
+
+describe('acknowledged once replicated', () => {
+  it('learns how many replicas to wait for from the primary unless INGEST_MIN_REPLICAS is set', () => {
+    const env = parseEnv(ingestEnv, required);
+    expect(env.INGEST_MIN_REPLICAS).toBeUndefined();
+    expect(env.INGEST_REPLICA_TIMEOUT_MS).toBe(2_000);
+    expect(parseEnv(ingestEnv, { ...required, INGEST_MIN_REPLICAS: '0' }).INGEST_MIN_REPLICAS).toBe(0);
+    expect(parseEnv(ingestEnv, { ...required, INGEST_MIN_REPLICAS: '2' }).INGEST_MIN_REPLICAS).toBe(2);
+  });
+
+  it('refuses a wait for replicas that could outlast Twilio’s 15 s', () => {
+    expect(
+      parseEnv(ingestEnv, { ...required, INGEST_REPLICA_TIMEOUT_MS: '3000' }).INGEST_REPLICA_TIMEOUT_MS,
+    ).toBe(3_000);
+    expect(() => parseEnv(ingestEnv, { ...required, INGEST_REPLICA_TIMEOUT_MS: '5000' })).toThrow(
+      /INGEST_REPLICA_TIMEOUT_MS: must be at most 3000 milliseconds \(got 5000\)/,
+    );
+    expect(() => parseEnv(ingestEnv, { ...required, INGEST_MIN_REPLICAS: 'one' })).toThrow(
+      /INGEST_MIN_REPLICAS: must be a whole number, 0 or more/,
+    );
+  });
+});

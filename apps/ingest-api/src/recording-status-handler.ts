@@ -1,6 +1,7 @@
 import type { ArchiveJob, RearmLog } from '@recording-vault/contract';
 import type { EnqueueArchive } from './archive-enqueuer.ts';
 import { describeInvalidCallback, RecordingStatusCallback } from './recording-status-callback.ts';
+import { NotReplicatedError } from './replicated-writes.ts';
 import { isSignedByTwilio } from './signature.ts';
 
 /** What became of one recording status callback; the HTTP adapter turns it into an answer. */
@@ -15,10 +16,18 @@ export type CallbackOutcome =
   | { kind: 'invalid'; field: string; reason: string }
   /** A status with nothing to archive (in-progress, absent, failed). */
   | { kind: 'ignored'; facts: CallbackFacts }
-  /** Redis holds the archive job (a duplicate lands on the job already there), after `enqueueSeconds`. */
+  /**
+   * Redis holds the archive job (a duplicate lands on the job already there), on the replicas required too,
+   * after `enqueueSeconds`.
+   */
   | { kind: 'enqueued'; facts: CallbackFacts; enqueueSeconds: number }
   /** Redis did not acknowledge the job in time: the callback must not be acknowledged either. */
-  | { kind: 'unavailable'; facts: CallbackFacts; error: unknown };
+  | { kind: 'unavailable'; facts: CallbackFacts; error: unknown }
+  /**
+   * The primary holds the job, but fewer replicas than required do (INGEST_MIN_REPLICAS): a failover now
+   * could lose it, so the callback is not acknowledged.
+   */
+  | { kind: 'unreplicated'; facts: CallbackFacts; error: NotReplicatedError };
 
 export interface CallbackFacts {
   recordingSid: string;
@@ -73,6 +82,7 @@ export function createRecordingStatusHandler(deps: RecordingStatusDeps) {
     try {
       await deps.enqueueArchive(archiveJobFrom(callback), request.log);
     } catch (error) {
+      if (error instanceof NotReplicatedError) return { kind: 'unreplicated', facts, error };
       return { kind: 'unavailable', facts, error };
     }
     return { kind: 'enqueued', facts, enqueueSeconds: (performance.now() - started) / 1000 };

@@ -1,4 +1,5 @@
 import {
+  checkRedisEnv,
   checkStorageEnv,
   checkTwilioEnv,
   envExamplePlaceholder,
@@ -7,6 +8,7 @@ import {
   metricsEnv,
   port,
   redisEnv,
+  redisTopologyEnv,
   secret,
   secretText,
   storageEnv,
@@ -20,6 +22,7 @@ export const recordingsApiEnv = envSchema(
   {
     ...logEnv,
     ...redisEnv,
+    ...redisTopologyEnv,
     // The same accounts as the worker's: the API takes their credentials to authenticate its callers.
     ...twilioEnv,
     ...storageEnv,
@@ -48,6 +51,7 @@ export const recordingsApiEnv = envSchema(
      */
     RECORDINGS_API_TRUST_PROXY: trustProxy(),
   },
+  checkRedisEnv,
   checkTwilioEnv,
   checkStorageEnv,
 );

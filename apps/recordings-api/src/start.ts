@@ -3,7 +3,7 @@ import { createArchiveIndex } from '@recording-vault/archive-index';
 import { type DeepReadonly, redisSettings, storageSettings, twilioSettings } from '@recording-vault/config';
 import { closeHttpServer, listenOn, serverOrigin } from '@recording-vault/lifecycle';
 import { createLogger, type Logger } from '@recording-vault/logger';
-import { logConnectionChanges, producerConnection } from '@recording-vault/redis';
+import { closeConnection, logConnectionChanges, producerConnection } from '@recording-vault/redis';
 import { createStore } from '@recording-vault/storage';
 import { createRecordingsApp } from './app.ts';
 import type { AuthThrottleSettings } from './auth-throttle.ts';
@@ -40,13 +40,9 @@ export async function startRecordingsApi(
   options: StartOptions = {},
 ): Promise<RecordingsApiHandle> {
   const redisConfig = redisSettings(env);
-  const redis = producerConnection(redisConfig.url);
+  const redis = producerConnection(redisConfig);
   logConnectionChanges(redis, logger, 'answering 503 until it returns');
-  const closeRedis = () =>
-    redis.quit().then(
-      () => undefined,
-      () => redis.disconnect(),
-    );
+  const closeRedis = () => closeConnection(redis);
   const store = createStore(storageSettings(env));
   const index = createArchiveIndex({ redis, prefix: redisConfig.prefix });
   const transcoder = options.ffmpeg === false ? undefined : await ffmpegTranscoder(options.ffmpeg);

@@ -1,5 +1,6 @@
 import {
   booleanFlag,
+  checkRedisEnv,
   checkStorageEnv,
   checkTwilioEnv,
   choice,
@@ -12,6 +13,7 @@ import {
   port,
   positiveInt,
   redisEnv,
+  redisTopologyEnv,
   retryEnv,
   retryPolicy,
   storageEnv,
@@ -23,6 +25,7 @@ export const workerEnv = envSchema(
   {
     ...logEnv,
     ...redisEnv,
+    ...redisTopologyEnv,
     ...retryEnv,
     ...twilioEnv,
     ...storageEnv,
@@ -70,6 +73,7 @@ export const workerEnv = envSchema(
     WORKER_METRICS_PORT: port(9464),
     WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
   },
+  checkRedisEnv,
   checkTwilioEnv,
   checkStorageEnv,
   (env, ctx) => {

@@ -1,4 +1,4 @@
-import type { RecordingResource } from '@recording-vault/testkit';
+import { type RecordingResource, rgwSkipReason } from '@recording-vault/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveRig, assertEveryDeleteWasSafe, keyOf, startArchiveRig } from './testing/archive-rig.ts';
 import { expectDeletedOnceAfterDownload, fullDownloads } from './testing/delete-checks.ts';
@@ -72,4 +72,42 @@ describe('an upload damaged on its way to S3, proved by the ETag S3 computed', (
       expect.objectContaining({ operation: 'UploadPart', status: 200 }),
     ]);
   });
+});
+
+// Ceph RGW checks Content-MD5: it refuses the damaged body, the attempt fails as retryable before anything
+// is stored at the key, and the next attempt downloads and stores the recording whole.
+describe.skipIf(rgwSkipReason() !== undefined)('an upload damaged on its way to Ceph RGW', () => {
+  let rig: ArchiveRig;
+  let front: NonNullable<ArchiveRig['front']>;
+
+  beforeAll(async () => {
+    rig = await startArchiveRig({ driver: 'rgw', partSize: 5 * MiB, front: true });
+    front = rig.front as NonNullable<ArchiveRig['front']>;
+    await rig.startWorker({}, { verifyMode: 'digest' });
+  });
+  afterEach(async () => {
+    await assertEveryDeleteWasSafe(rig);
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it.each([
+    ['a whole-object PUT', 'PutObject', 30],
+    ['one part of a multipart upload', 'UploadPart', 460],
+  ] as const)(
+    '%s is refused by the server, downloaded again, then archived whole',
+    async (_, operation, duration) => {
+      const recording = rig.addRecording({ duration });
+      const before = front.corrupted.length;
+      front.corruptNext(operation, (key) => key === keyOf(recording));
+      await rig.enqueue(recording);
+
+      const job = await rig.settle(recording.sid);
+      expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
+      expect(front.corrupted.slice(before)).toEqual([{ operation, key: keyOf(recording), status: 400 }]);
+      const { full } = await expectDeletedOnceAfterDownload(rig, recording);
+      expect(full).toHaveLength(2);
+    },
+  );
 });

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createArchiveIndex } from '@recording-vault/archive-index';
 import { type DeepReadonly, redisSettings, storageSettings, twilioSettings } from '@recording-vault/config';
 import { createLogger, type Logger } from '@recording-vault/logger';
-import { logConnectionChanges, workerConnection } from '@recording-vault/redis';
+import { closeConnection, logConnectionChanges, workerConnection } from '@recording-vault/redis';
 import { createStore } from '@recording-vault/storage';
 import { createMediaDownloader, createRequestWindows } from '@recording-vault/twilio';
 import { downloadDeadline, type WorkerEnv, workerBehaviour } from './config.ts';
@@ -25,9 +25,10 @@ export interface WorkerHandle {
 }
 
 /**
- * A worker from its configuration: storage waited for, a Redis connection that waits for Redis (workers
- * never drop a job because Redis blinked), the Twilio accounts, one BullMQ Worker per kind of job, and the
- * metrics server. Its own main and `pnpm start` both start it here.
+ * A worker from its configuration: storage waited for, a Redis connection in the configured mode (one
+ * server, a cluster or sentinels) that waits for Redis (workers never drop a job because Redis blinked or
+ * failed over), the Twilio accounts, one BullMQ Worker per kind of job, and the metrics server. Its own
+ * main and `pnpm start` both start it here.
  */
 export async function startWorker(
   env: DeepReadonly<WorkerEnv>,
@@ -43,7 +44,7 @@ export async function startWorker(
     chooseProofMethod(store, env.VERIFY_MODE, logger),
   );
 
-  const connection = workerConnection(redis.url);
+  const connection = workerConnection(redis);
   logConnectionChanges(connection, logger, 'waiting for it');
   // Until Redis answers, the queues made below would log each reconnect attempt: the line above says it once.
   if (connection.status !== 'ready') await new Promise((resolve) => connection.once('ready', resolve));
@@ -117,7 +118,7 @@ export async function startWorker(
       await media.close();
       await windows?.close();
       metricsServer.close();
-      await connection.quit().catch(() => connection.disconnect());
+      await closeConnection(connection);
     },
   };
 }

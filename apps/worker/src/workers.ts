@@ -21,7 +21,7 @@ import {
   Worker,
   type WorkerOptions,
 } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { type ArchiveDeps, createArchiver } from './archive-recording.ts';
 import { cappedBackoffStrategy } from './backoff.ts';
 import { decideFailure, ImpossibleJobError, LockLostError } from './failures.ts';
@@ -34,8 +34,11 @@ export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge' | 'index' 
   proofMethod?: ProofMethod;
   /** The archive index: written as recordings are archived, walked by the scrub. */
   index: ArchiveIndex;
-  /** A connection with `maxRetriesPerRequest: null`: workers wait for Redis rather than drop work. */
-  connection: Redis;
+  /**
+   * A connection to one server or a cluster, with `maxRetriesPerRequest: null`: workers wait for Redis
+   * rather than drop work.
+   */
+  connection: Redis | Cluster;
   prefix: string;
   logger: Logger;
   metrics: WorkerMetrics;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { type ArchiveEntry, type IndexedRecording, withSidecarKey } from './archive-entry.ts';
 import { assertEntry, decodeEntry, encodeEntry } from './entry-fields.ts';
 import {
@@ -18,8 +18,11 @@ import {
 } from './reindex.ts';
 
 export interface ArchiveIndexDeps {
-  /** The queues' Redis. The worker passes its waiting connection, the API its fail-fast one. */
-  redis: Redis;
+  /**
+   * The queues' Redis, one server or a cluster. The worker passes its waiting connection, the API its
+   * fail-fast one.
+   */
+  redis: Redis | Cluster;
   /** QUEUE_PREFIX: the index lives under `<prefix>:index:`, in the queues' hash tag when they have one. */
   prefix: string;
 }

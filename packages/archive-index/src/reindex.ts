@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { isStorageNotFound, type ObjectStore } from '@recording-vault/storage';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { type ArchiveEntry, entryFromSidecar, InvalidSidecarError } from './archive-entry.ts';
 import type { IndexKeys } from './index-keys.ts';
 import { parseOrderMember } from './index-keys.ts';
@@ -41,7 +41,7 @@ export interface ReindexReport {
 }
 
 export interface ReindexDeps {
-  redis: Redis;
+  redis: Redis | Cluster;
   keys: IndexKeys;
   recordArchived(entry: ArchiveEntry): Promise<void>;
   removeIndexedBefore(recordingSid: string, time: number): Promise<boolean>;
@@ -66,8 +66,7 @@ export async function reindexFromStorage(
   options: ReindexOptions,
   deps: ReindexDeps,
 ): Promise<ReindexReport> {
-  const [seconds, micros] = await deps.redis.time();
-  const startedAt = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const startedAt = await indexClock(deps);
   const report: ReindexReport = {
     sidecars: 0,
     indexed: 0,
@@ -171,4 +170,16 @@ async function readSmall(body: Readable): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The time on the server holding the index, in milliseconds: the entries' times come from its clock (in the
+ * write script). A script with an index key runs there; a bare TIME would go to any node of a cluster.
+ */
+async function indexClock(deps: ReindexDeps): Promise<number> {
+  const [seconds, micros] = (await deps.redis.eval("return redis.call('TIME')", 1, deps.keys.accounts)) as [
+    string,
+    string,
+  ];
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }

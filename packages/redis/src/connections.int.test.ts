@@ -17,6 +17,7 @@ import {
   type RedisTarget,
   workerConnection,
 } from './connections.ts';
+import { keySlot, primaryConnectionFor } from './slots.ts';
 
 // The vault's hash tag: in cluster mode, every key of every queue lands in one slot.
 const prefix = '{rv}';
@@ -167,6 +168,23 @@ describe('a Redis Cluster', () => {
     expect(connection).toBeInstanceOf(Cluster);
     connection.disconnect();
     await carriesJobsInBothProfiles(target);
+  });
+
+  it("finds the node connection that carries the slot's commands to its primary", async () => {
+    const connection = workerConnection(target) as Cluster;
+    try {
+      await connection.set(`${prefix}:probe`, 'x');
+      const node = primaryConnectionFor(connection, `${prefix}:probe`);
+      expect(node?.options.port).toBe((await cluster.primaryFor(prefix)).port);
+      // The cluster's own connection to that node: what it sends there goes down this one.
+      expect(connection.nodes('master')).toContain(node);
+      expect(await node?.call('ROLE')).toEqual(expect.arrayContaining(['master']));
+      for (const key of ['{rv}:archive:id', 'rv', 'a{}b', '{}{rv}', 'plain']) {
+        expect(keySlot(key)).toBe(await node?.call('CLUSTER', 'KEYSLOT', key));
+      }
+    } finally {
+      connection.disconnect();
+    }
   });
 
   it("fails fast while the slot's primary is down and carries jobs again once its replica took over", async () => {

@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  describeRedisTarget,
   producerConnection,
   type RedisConnection,
   type RedisTarget,
@@ -99,5 +100,29 @@ describe('a single server connection', () => {
     expect(
       lazily(workerConnection('redis://redis:6379', { lazyConnect: true })).options.maxRetriesPerRequest,
     ).toBeNull();
+  });
+});
+
+describe('describeRedisTarget', () => {
+  it('says where Redis is looked for, never with credentials', () => {
+    expect(describeRedisTarget('redis://vault:secret@redis:6379/0')).toBe('Redis at redis://redis:6379/0');
+    expect(describeRedisTarget({ mode: 'single', url: 'rediss://:secret@redis:6380' })).toBe(
+      'Redis at rediss://redis:6380',
+    );
+    const twoNodes: RedisTarget = {
+      mode: 'cluster',
+      nodes: [
+        { host: 'redis-1', port: 6379 },
+        { host: '::1', port: 7000 },
+      ],
+      auth,
+    };
+    expect(describeRedisTarget(twoNodes)).toBe('the Redis Cluster at redis-1:6379, [::1]:7000');
+    expect(describeRedisTarget(sentinel)).toBe(
+      'the Redis primary vault through the sentinels at sentinel-1:26379',
+    );
+    expect(JSON.stringify([describeRedisTarget(cluster), describeRedisTarget(sentinel)])).not.toContain(
+      'password',
+    );
   });
 });

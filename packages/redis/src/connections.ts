@@ -30,6 +30,33 @@ export type RedisTarget =
       sentinelPassword?: string | undefined;
     };
 
+/** Where a target looks for Redis, for messages: addresses only, never credentials. */
+export function describeRedisTarget(target: RedisTarget): string {
+  const addresses = (list: readonly RedisAddress[]) =>
+    list.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(', ');
+  if (typeof target === 'string') return `Redis at ${withoutCredentials(target)}`;
+  switch (target.mode) {
+    case 'single':
+      return `Redis at ${withoutCredentials(target.url)}`;
+    case 'cluster':
+      return `the Redis Cluster at ${addresses(target.nodes)}`;
+    case 'sentinel':
+      return `the Redis primary ${target.name} through the sentinels at ${addresses(target.sentinels)}`;
+  }
+}
+
+/** `redis://user:secret@host:6379/0` → `redis://host:6379/0`. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
 /** `producer`: fail fast, for code that answers a caller. `worker`: wait for Redis as long as it takes. */
 export type ConnectionProfile = 'producer' | 'worker';
 
@@ -207,4 +234,23 @@ export function logConnectionChanges(redis: RedisConnection, log: ConnectionLog,
     log.error({ err: error }, `${state === 'up' ? 'redis connection lost' : 'redis unreachable'}${suffix}`);
     state = 'down';
   });
+}
+
+/**
+ * Closes a connection the polite way (QUIT: replies to commands already sent still come), but within
+ * `withinMs`, then drops it. A QUIT on a connection waiting to reconnect, such as a worker's to a cluster
+ * node that died and was never replaced, would otherwise wait for that node for ever, and so would shutdown.
+ */
+export async function closeConnection(connection: RedisConnection, withinMs = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), withinMs);
+  });
+  const quit = connection.quit().then(
+    () => 'quit' as const,
+    () => 'failed' as const,
+  );
+  const outcome = await Promise.race([quit, late]);
+  clearTimeout(timer);
+  if (outcome !== 'quit') connection.disconnect();
 }

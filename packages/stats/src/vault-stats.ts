@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface AccountStats {
   /** Recordings stored by the vault (each counted once, when its bytes were written). */
@@ -34,7 +34,7 @@ const markerSeconds = 7 * 24 * 3600;
  * recording counts once, however many times its job ran: a worker may die between storing a copy and
  * finishing its job, and the retry must not count the copy again (nor miss it).
  */
-export function vaultStats(redis: Redis, prefix: string) {
+export function vaultStats(redis: Redis | Cluster, prefix: string) {
   const accountKey = (accountSid: string) => `${prefix}:vault-stats:${accountSid}`;
   const markerKey = (recordingSid: string) => `${prefix}:vault-stats:counted:${recordingSid}`;
   const reconcileKey = `${prefix}:vault-stats:reconcile`;

@@ -7,7 +7,7 @@ import { type ArchiveIndex, createArchiveIndex } from '@recording-vault/archive-
 import type { TwilioAccountSettings } from '@recording-vault/config';
 import { type ArchiveJob, archiveJobId, jobCatalogue, QueueName } from '@recording-vault/contract';
 import { createLogger } from '@recording-vault/logger';
-import { workerConnection } from '@recording-vault/redis';
+import { type RedisConnection, type RedisTarget, workerConnection } from '@recording-vault/redis';
 import { createFolderStore, createS3Store, type ObjectStore, sidecarKey } from '@recording-vault/storage';
 import {
   type EmulatorAccount,
@@ -15,9 +15,11 @@ import {
   type RecordingResource,
   type RedisTestServer,
   type RequestLogEntry,
+  type RgwTestServer,
   type S3FaultFront,
   type S3TestServer,
   startRedisServer,
+  startRgwServer,
   startS3FaultFront,
   startS3Server,
   startTwilioEmulator,
@@ -26,7 +28,6 @@ import {
 } from '@recording-vault/testkit';
 import { createMediaDownloader, createRequestWindows } from '@recording-vault/twilio';
 import { type Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { vi } from 'vitest';
 import type { ArchiveSettings } from '../archive-recording.ts';
 import { createWorkerMetrics } from '../metrics.ts';
@@ -36,8 +37,22 @@ import { createWorkers, type VaultWorkers } from '../workers.ts';
 
 export const testRetryPolicy = { attempts: 6, backoffMs: 50, backoffMaxMs: 400, keepCompletedSeconds: 3600 };
 
-export interface ArchiveRig {
+export interface ArchiveRig extends RigOnRedis {
+  /** The rig's own Redis server, which a test may stop, crash and restart. */
   redis: RedisTestServer;
+}
+
+/** Where a rig keeps its queues when a test brings its own Redis (a cluster, say). */
+export interface RigRedis {
+  target: RedisTarget;
+  /** Every key of the rig is under it (with a hash tag, on a cluster). */
+  prefix: string;
+  /** Removes the rig's keys, when the rig closes. */
+  cleanup(): Promise<void>;
+}
+
+/** A rig over a Redis it does not own: everything but the server. */
+export interface RigOnRedis {
   emulator: TwilioEmulator;
   account: EmulatorAccount;
   /** Every account the worker serves, `account` first. */
@@ -85,31 +100,56 @@ export interface WorkerOptions {
   twilioWindows?: { ceiling: number; initial?: number };
 }
 
-export async function startArchiveRig(options: {
-  driver: 's3' | 'folder';
+export interface RigOptions {
+  /** `s3`: the S3 test double (with its log of operations, `rig.s3`); `rgw`: Ceph RGW, a real S3 server. */
+  driver: 's3' | 'rgw' | 'folder';
   partSize?: number;
-  /** S3 only: reach the server through a front that can damage uploads (`rig.front`). */
+  /** S3 and RGW: reach the server through a front that can damage uploads (`rig.front`). */
   front?: boolean;
   /** Twilio accounts in the emulator, all served by the worker (default 1). */
   accounts?: number;
-}): Promise<ArchiveRig> {
+}
+
+/** A rig over a private Redis server of its own (append-only, fsync always), removed when it closes. */
+export async function startArchiveRig(options: RigOptions): Promise<ArchiveRig> {
   const redis = await startRedisServer({ appendOnly: true, appendFsync: 'always' });
+  try {
+    const rig = await startArchiveRigOn({ target: redis.url, ...testQueuePrefix(redis.url) }, options);
+    return {
+      ...rig,
+      redis,
+      async close() {
+        await rig.close();
+        await redis.close();
+      },
+    };
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+}
+
+/** A rig over a Redis the test started (a cluster, say): closing the rig leaves the Redis running. */
+export async function startArchiveRigOn(redis: RigRedis, options: RigOptions): Promise<RigOnRedis> {
   const emulator = await startTwilioEmulator();
   const account = emulator.addAccount();
   const otherAccounts = Array.from({ length: (options.accounts ?? 1) - 1 }, () => emulator.addAccount());
   let s3: S3TestServer | undefined;
+  let rgw: RgwTestServer | undefined;
   let front: S3FaultFront | undefined;
   let dir: string | undefined;
   let store: ObjectStore;
-  if (options.driver === 's3') {
-    s3 = await startS3Server({ buckets: ['recordings'] });
-    if (options.front) front = await startS3FaultFront(s3.endpoint);
+  if (options.driver === 's3' || options.driver === 'rgw') {
+    if (options.driver === 's3') s3 = await startS3Server({ buckets: ['recordings'] });
+    else rgw = await startRgwServer({ buckets: ['recordings'] });
+    const server = (s3 ?? rgw) as S3TestServer | RgwTestServer;
+    if (options.front) front = await startS3FaultFront(server.endpoint);
     store = createS3Store({
-      endpoint: front?.endpoint ?? s3.endpoint,
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
+      endpoint: front?.endpoint ?? server.endpoint,
+      accessKey: server.accessKey,
+      secretKey: server.secretKey,
       bucket: 'recordings',
-      region: s3.region,
+      region: server.region,
       ...(options.partSize ? { partSize: options.partSize } : {}),
       idleTimeoutMs: 5_000,
     });
@@ -118,10 +158,10 @@ export async function startArchiveRig(options: {
     store = createFolderStore({ dir });
     await store.ensureBucket();
   }
-  const { prefix, cleanup } = testQueuePrefix(redis.url);
-  const connections: Redis[] = [];
+  const { prefix, cleanup } = redis;
+  const connections: RedisConnection[] = [];
   const connect = () => {
-    const connection = workerConnection(redis.url);
+    const connection = workerConnection(redis.target);
     connection.on('error', () => {});
     connections.push(connection);
     return connection;
@@ -140,7 +180,6 @@ export async function startArchiveRig(options: {
   const media = createMediaDownloader(mediaOptions);
 
   return {
-    redis,
     emulator,
     account,
     accounts: [account, ...otherAccounts],
@@ -247,8 +286,8 @@ export async function startArchiveRig(options: {
       await emulator.close();
       await front?.close();
       await s3?.close();
+      await rgw?.close();
       if (dir) await rm(dir, { recursive: true, force: true });
-      await redis.close();
     },
   };
 }

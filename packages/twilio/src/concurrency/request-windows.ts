@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Permit, RequestGate } from './gate.ts';
 import { acquireScript, readScript, releaseScript, renewScript } from './scripts.ts';
 
 export interface RequestWindowOptions {
-  /** A connection for commands; waits for Redis while it is away (`maxRetriesPerRequest: null`). */
-  connection: Redis;
+  /**
+   * A connection for commands, to one server or a cluster; waits for Redis while it is away
+   * (`maxRetriesPerRequest: null`). A duplicate of it listens for released slots: a cluster delivers what
+   * the scripts publish on any node to a subscriber on any other.
+   */
+  connection: Redis | Cluster;
   /** The queues' prefix: every key lives under it, so a hash tag keeps them in the queues' slot. */
   prefix: string;
   /** The most requests ever in flight for one account (TWILIO_MAX_CONCURRENCY). */
@@ -76,7 +80,7 @@ export function createRequestWindows(options: RequestWindowOptions) {
   const leaseMs = options.leaseMs ?? 10_000;
   const maxPauseMs = options.maxPauseMs ?? 300_000;
   const channel = releasedChannel(prefix);
-  const redis = connection as Redis & {
+  const redis = connection as (Redis | Cluster) & {
     rvWindowAcquire(...args: Array<string | number>): Promise<number[]>;
     rvWindowRenew(...args: Array<string | number>): Promise<number>;
     rvWindowRelease(...args: Array<string | number>): Promise<number>;
@@ -87,7 +91,7 @@ export function createRequestWindows(options: RequestWindowOptions) {
   redis.defineCommand('rvWindowRelease', { numberOfKeys: 2, lua: releaseScript });
   redis.defineCommand('rvWindowRead', { numberOfKeys: 2, lua: readScript });
 
-  const subscriber = connection.duplicate();
+  const subscriber = duplicateOf(connection);
   const gates = new Map<string, AccountGate>();
   /** Lease renewals of the permits held in this process. */
   const renewals = new Set<NodeJS.Timeout>();
@@ -249,7 +253,7 @@ export function createRequestWindows(options: RequestWindowOptions) {
  * one. Expired leases are dropped first, so `inFlight` counts live requests only.
  */
 export async function readRequestWindows(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
   accountSids?: readonly string[],
 ): Promise<WindowState[]> {
@@ -277,6 +281,11 @@ export async function readRequestWindows(
     });
   }
   return states;
+}
+
+/** A connection of its own, in subscriber mode once it subscribes: to the same server or cluster. */
+function duplicateOf(connection: Redis | Cluster): Redis | Cluster {
+  return connection.isCluster ? (connection as Cluster).duplicate() : (connection as Redis).duplicate();
 }
 
 /** Every answer but a 429, a 5xx or none at all says the request was taken without strain. */
