@@ -118,6 +118,13 @@ export async function startS3Server(options: StartS3ServerOptions = {}): Promise
       uploadId: request.query.get('uploadId') ?? undefined,
       bytes: req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']),
     });
+    if (request.operation === 'PutObject' && request.bucket !== undefined && request.key !== undefined) {
+      holdAnswerUntilStored(
+        res,
+        objectFile(s3rver, request.bucket, request.key),
+        req.headers['content-length'],
+      );
+    }
     handleMultipart(request, req, res, uploads, delegate).catch((error: unknown) => {
       sendError(res, 500, 'InternalError', error instanceof Error ? error.message : String(error));
     });
@@ -166,6 +173,43 @@ export async function startS3Server(options: StartS3ServerOptions = {}): Promise
       if (ownsDir) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Where s3rver keeps the bytes of an object. */
+function objectFile(s3rver: S3rver, bucket: string, key: string): string {
+  const store = (s3rver as unknown as { store: { getResourcePath(b: string, k: string, r: string): string } })
+    .store;
+  return store.getResourcePath(bucket, key, 'object');
+}
+
+/**
+ * s3rver answers a PUT once the body has passed its MD5 hash, before its file is written (it does not wait
+ * for the write stream), so the next request on the key could find it missing or short, and a DELETE that
+ * removes its folder meanwhile makes the write fail outside any handler, crashing the process. S3 answers
+ * once the object is stored: the answer is held until the file has the body's length.
+ */
+function holdAnswerUntilStored(res: ServerResponse, file: string, contentLength: string | undefined): void {
+  const bytes = Number(contentLength);
+  if (!Number.isSafeInteger(bytes)) return;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    void (async () => {
+      if (res.statusCode === 200) await waitForSize(file, bytes);
+      end(...args);
+    })();
+    return res;
+  }) as typeof res.end;
+}
+
+async function waitForSize(file: string, bytes: number): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const size = await stat(file).then(
+      (info) => info.size,
+      () => -1,
+    );
+    if (size === bytes) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 interface ParsedRequest {
