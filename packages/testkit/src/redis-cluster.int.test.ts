@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { keySlot } from '@recording-vault/redis';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keySlot, type RedisTestCluster, startRedisCluster } from './redis-cluster.ts';
+import { type RedisTestCluster, startRedisCluster } from './redis-cluster.ts';
 import { ask } from './redis-process.ts';
 
 // The vault's hash tag: every key of the vault is in this slot.

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { keySlot } from '@recording-vault/redis';
 import { ask, distinctFreePorts, info, type RedisProcess, redisProcess, waitFor } from './redis-process.ts';
 
 export interface RedisClusterOptions {
@@ -308,21 +309,4 @@ function parseClusterNodes(text: string): NodeEntry[] {
 
 function ownerOf(view: readonly NodeEntry[], slot: number): NodeEntry | undefined {
   return view.find((entry) => entry.slots.some(([from, to]) => slot >= from && slot <= to));
-}
-
-/**
- * The cluster slot of a key, as Redis computes it: CRC16 (XMODEM) of the key, or of its hash tag (the text
- * between the first `{` and the next `}`, when not empty), modulo 16384.
- */
-export function keySlot(key: string): number {
-  const open = key.indexOf('{');
-  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
-  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
-  let crc = 0;
-  for (const byte of Buffer.from(hashed)) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++)
-      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
 }
