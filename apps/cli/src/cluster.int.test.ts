@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, type RedisTestCluster, startRedisCluster } from '@recording-vault/testkit';
-import { type RigOnRedis, startArchiveRigOn } from '@recording-vault/worker/testing/archive-rig';
+import { type RigOnRedis, startArchiveRigOnCluster } from '@recording-vault/worker/testing/archive-rig';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './testing/cli-run.ts';
 
@@ -17,18 +17,7 @@ describe('vault on a Redis Cluster (3 primaries, 3 replicas)', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster({ primaries: 3, replicasPerPrimary: 1 });
-    rig = await startArchiveRigOn(
-      {
-        target: {
-          mode: 'cluster',
-          nodes: cluster.nodes.map(({ port }) => ({ host: '127.0.0.1', port })),
-          auth: { tls: false },
-        },
-        prefix,
-        cleanup: async () => {},
-      },
-      { driver: 'folder' },
-    );
+    rig = await startArchiveRigOnCluster(cluster, prefix, { driver: 'folder' });
     env = {
       // Some nodes are enough: the client learns the others from them.
       REDIS_CLUSTER_NODES: cluster.seeds.slice(0, 2).join(','),

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerEnv } from './config.ts';
 import { startWorker, type WorkerHandle } from './start.ts';
-import { keyOf, type RigOnRedis, startArchiveRigOn } from './testing/archive-rig.ts';
+import { keyOf, type RigOnRedis, startArchiveRigOnCluster } from './testing/archive-rig.ts';
 
 // The hash tag puts every key of the vault in one slot, as production must on a cluster.
 const prefix = '{rv-test}';
@@ -52,19 +52,7 @@ describe('a worker on a Redis Cluster (3 primaries, 3 replicas)', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster({ primaries: 3, replicasPerPrimary: 1 });
-    rig = await startArchiveRigOn(
-      {
-        target: {
-          mode: 'cluster',
-          nodes: cluster.nodes.map(({ port }) => ({ host: '127.0.0.1', port })),
-          auth: { tls: false },
-        },
-        prefix,
-        // The cluster goes with the file.
-        cleanup: async () => {},
-      },
-      { driver: 'folder' },
-    );
+    rig = await startArchiveRigOnCluster(cluster, prefix, { driver: 'folder' });
     // Started as its main starts it, from the variables an operator sets: the cluster mode's own.
     const env = parseEnv(workerEnv, {
       REDIS_CLUSTER_NODES: cluster.seeds.slice(0, 2).join(','),

@@ -13,6 +13,7 @@ import {
   type EmulatorAccount,
   type RecordingInput,
   type RecordingResource,
+  type RedisTestCluster,
   type RedisTestServer,
   type RequestLogEntry,
   type RgwTestServer,
@@ -127,6 +128,26 @@ export async function startArchiveRig(options: RigOptions): Promise<ArchiveRig> 
     await redis.close();
     throw error;
   }
+}
+
+/** A rig over a Redis Cluster the test started, under `prefix` (with a hash tag); the cluster stays up. */
+export async function startArchiveRigOnCluster(
+  cluster: RedisTestCluster,
+  prefix: string,
+  options: RigOptions,
+): Promise<RigOnRedis> {
+  return await startArchiveRigOn(
+    {
+      target: {
+        mode: 'cluster',
+        nodes: cluster.nodes.map(({ port }) => ({ host: '127.0.0.1', port })),
+        auth: { tls: false },
+      },
+      prefix,
+      cleanup: async () => {},
+    },
+    options,
+  );
 }
 
 /** A rig over a Redis the test started (a cluster, say): closing the rig leaves the Redis running. */
