@@ -9,33 +9,41 @@ import { expectDeletedOnceAfterDownload, fullDownloads } from './testing/delete-
 
 const MiB = 1024 * 1024;
 
-describe('an upload damaged on its way to S3, proved by the ETag S3 computed', () => {
-  let rig: ArchiveRig;
-  let front: NonNullable<ArchiveRig['front']>;
-
+/**
+ * A worker proving copies by digest, storing through a front that damages uploads on demand, for the
+ * tests of one describe block; every DELETE is checked after each test.
+ */
+function damagingRig(driver: 's3' | 'rgw') {
+  const state = {} as { rig: ArchiveRig; front: NonNullable<ArchiveRig['front']> };
   beforeAll(async () => {
-    rig = await startArchiveRig({ driver: 's3', partSize: 5 * MiB, front: true });
-    front = rig.front as NonNullable<ArchiveRig['front']>;
-    await rig.startWorker({}, { verifyMode: 'digest' });
+    state.rig = await startArchiveRig({ driver, partSize: 5 * MiB, front: true });
+    state.front = state.rig.front as NonNullable<ArchiveRig['front']>;
+    await state.rig.startWorker({}, { verifyMode: 'digest' });
   });
   afterEach(async () => {
-    await assertEveryDeleteWasSafe(rig);
+    await assertEveryDeleteWasSafe(state.rig);
   });
   afterAll(async () => {
-    await rig.close();
+    await state.rig.close();
   });
+  return state;
+}
 
-  async function archivedWholeAfterTwoDownloads(recording: RecordingResource) {
-    const job = await rig.settle(recording.sid);
-    expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
-    const { full } = await expectDeletedOnceAfterDownload(rig, recording);
-    // The damaged copy was not trusted: the recording was downloaded again.
-    expect(full).toHaveLength(2);
-    expect(await fullDownloads(rig, recording)).toHaveLength(2);
-    return job;
-  }
+/** Archived and deleted at Twilio, after a second whole download: the damaged copy was not trusted. */
+async function archivedWholeAfterTwoDownloads(rig: ArchiveRig, recording: RecordingResource) {
+  const job = await rig.settle(recording.sid);
+  expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
+  const { full } = await expectDeletedOnceAfterDownload(rig, recording);
+  expect(full).toHaveLength(2);
+  expect(await fullDownloads(rig, recording)).toHaveLength(2);
+  return job;
+}
+
+describe('an upload damaged on its way to S3, proved by the ETag S3 computed', () => {
+  const setup = damagingRig('s3');
 
   it('an upload that arrives whole is proved by a HEAD: nothing is read back', async () => {
+    const { rig } = setup;
     const s3 = rig.s3 as NonNullable<ArchiveRig['s3']>;
     s3.clearOperations();
     const recordings = [rig.addRecording({ duration: 30 }), rig.addRecording({ duration: 460 })];
@@ -50,24 +58,26 @@ describe('an upload damaged on its way to S3, proved by the ETag S3 computed', (
   });
 
   it('a whole-object PUT: the ETag shows other bytes, the copy is removed, downloaded again, then deleted', async () => {
+    const { rig, front } = setup;
     const recording = rig.addRecording({ duration: 30 });
     front.corruptNext('PutObject', (key) => key === keyOf(recording));
     await rig.enqueue(recording);
 
-    const job = await archivedWholeAfterTwoDownloads(recording);
+    const job = await archivedWholeAfterTwoDownloads(rig, recording);
     expect(front.corrupted).toContainEqual({ operation: 'PutObject', key: keyOf(recording), status: 200 });
     const { logs } = await rig.queue.getJobLogs(job.id as string);
     expect(logs.join('\n')).toMatch(/stored copy did not match the download/);
   });
 
   it('one part of a multipart upload: caught the same way', async () => {
+    const { rig, front } = setup;
     // About 7 MiB of WAV: two parts of a multipart upload.
     const recording = rig.addRecording({ duration: 460 });
     const before = front.corrupted.length;
     front.corruptNext('UploadPart', (key) => key === keyOf(recording));
     await rig.enqueue(recording);
 
-    await archivedWholeAfterTwoDownloads(recording);
+    await archivedWholeAfterTwoDownloads(rig, recording);
     expect(front.corrupted.slice(before)).toEqual([
       expect.objectContaining({ operation: 'UploadPart', status: 200 }),
     ]);
@@ -77,20 +87,7 @@ describe('an upload damaged on its way to S3, proved by the ETag S3 computed', (
 // Ceph RGW checks Content-MD5: it refuses the damaged body, the attempt fails as retryable before anything
 // is stored at the key, and the next attempt downloads and stores the recording whole.
 describe.skipIf(rgwSkipReason() !== undefined)('an upload damaged on its way to Ceph RGW', () => {
-  let rig: ArchiveRig;
-  let front: NonNullable<ArchiveRig['front']>;
-
-  beforeAll(async () => {
-    rig = await startArchiveRig({ driver: 'rgw', partSize: 5 * MiB, front: true });
-    front = rig.front as NonNullable<ArchiveRig['front']>;
-    await rig.startWorker({}, { verifyMode: 'digest' });
-  });
-  afterEach(async () => {
-    await assertEveryDeleteWasSafe(rig);
-  });
-  afterAll(async () => {
-    await rig.close();
-  });
+  const setup = damagingRig('rgw');
 
   it.each([
     ['a whole-object PUT', 'PutObject', 30],
@@ -98,16 +95,14 @@ describe.skipIf(rgwSkipReason() !== undefined)('an upload damaged on its way to 
   ] as const)(
     '%s is refused by the server, downloaded again, then archived whole',
     async (_, operation, duration) => {
+      const { rig, front } = setup;
       const recording = rig.addRecording({ duration });
       const before = front.corrupted.length;
       front.corruptNext(operation, (key) => key === keyOf(recording));
       await rig.enqueue(recording);
 
-      const job = await rig.settle(recording.sid);
-      expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
+      await archivedWholeAfterTwoDownloads(rig, recording);
       expect(front.corrupted.slice(before)).toEqual([{ operation, key: keyOf(recording), status: 400 }]);
-      const { full } = await expectDeletedOnceAfterDownload(rig, recording);
-      expect(full).toHaveLength(2);
     },
   );
 });
