@@ -111,24 +111,28 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
   }
 }
 
-async function dataNode(root: string, port: number, primaryPort: number | undefined): Promise<DataNode> {
-  const dir = join(root, `redis-${port}`);
+/**
+ * A folder of its own for a server on `port`, with its configuration file: loopback, its folder, its log,
+ * then `lines`. Sentinel rewrites its file, so each process needs one.
+ */
+async function configured(root: string, name: string, port: number, lines: readonly string[]) {
+  const dir = join(root, `${name}-${port}`);
   await mkdir(dir);
-  const logFile = join(dir, 'redis.log');
-  const config = join(dir, 'redis.conf');
+  const logFile = join(dir, `${name}.log`);
+  const config = join(dir, `${name}.conf`);
   await writeFile(
     config,
-    [
-      `port ${port}`,
-      'bind 127.0.0.1',
-      `dir ${dir}`,
-      `logfile ${logFile}`,
-      'save ""',
-      'appendonly no',
-      ...(primaryPort ? [`replicaof 127.0.0.1 ${primaryPort}`] : []),
-      '',
-    ].join('\n'),
+    [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `logfile ${logFile}`, ...lines, ''].join('\n'),
   );
+  return { config, logFile };
+}
+
+async function dataNode(root: string, port: number, primaryPort: number | undefined): Promise<DataNode> {
+  const { config, logFile } = await configured(root, 'redis', port, [
+    'save ""',
+    'appendonly no',
+    ...(primaryPort ? [`replicaof 127.0.0.1 ${primaryPort}`] : []),
+  ]);
   const process = redisProcess(port, [config], logFile);
   return {
     port,
@@ -147,24 +151,12 @@ async function sentinelProcess(
   primaryPort: number,
   options: RedisSentinelOptions,
 ): Promise<RedisProcess> {
-  const dir = join(root, `sentinel-${port}`);
-  await mkdir(dir);
-  const logFile = join(dir, 'sentinel.log');
-  const config = join(dir, 'sentinel.conf');
-  await writeFile(
-    config,
-    [
-      `port ${port}`,
-      'bind 127.0.0.1',
-      `dir ${dir}`,
-      `logfile ${logFile}`,
-      `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} ${quorum}`,
-      `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 2_000}`,
-      `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 6_000}`,
-      `sentinel parallel-syncs ${masterName} 1`,
-      '',
-    ].join('\n'),
-  );
+  const { config, logFile } = await configured(root, 'sentinel', port, [
+    `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} ${quorum}`,
+    `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 2_000}`,
+    `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 6_000}`,
+    `sentinel parallel-syncs ${masterName} 1`,
+  ]);
   return redisProcess(port, [config, '--sentinel'], logFile);
 }
 
