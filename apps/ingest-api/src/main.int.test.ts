@@ -54,6 +54,51 @@ describe('ingest-api process', () => {
     expect(result.stderr).toContain('REDIS_URL: must start with redis:// or rediss:// (got http://nope)');
   });
 
+  it('refuses to start on a Redis Cluster without a hash tag in QUEUE_PREFIX, before connecting', async () => {
+    // Nothing listens there: the variables alone are refused, as they are by every app (checkRedisEnv).
+    const nowhere = `127.0.0.1:${await freePort()},127.0.0.1:${await freePort()}`;
+    const port = await freePort();
+    const env = {
+      REDIS_CLUSTER_NODES: nowhere,
+      TWILIO_ACCOUNT_SID: account,
+      TWILIO_AUTH_TOKEN: token,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      INGEST_PORT: String(port),
+      INGEST_HOST: '127.0.0.1',
+    };
+    // Set without one, and unset (the default, rv, has none either).
+    for (const [prefix, shown] of [
+      [{ QUEUE_PREFIX: 'rv-prod' }, 'rv-prod'],
+      [{}, 'rv'],
+    ] as const) {
+      const ingest = startIngest({ ...env, ...prefix });
+      expect(await ingest.exited).toBe(1);
+      const problems = ingest
+        .stderr()
+        .split('\n')
+        .filter((line) => line.startsWith('  - '));
+      expect(ingest.stderr()).toContain('ingest-api: invalid configuration:');
+      // That one problem, naming the variable and the hash tag it lacks.
+      expect(problems).toEqual([
+        expect.stringContaining(
+          `QUEUE_PREFIX: must contain a hash tag such as {rv} with REDIS_CLUSTER_NODES (got ${shown})`,
+        ),
+      ]);
+    }
+
+    // The same variables with a hash tag start it: it listens and answers 503 while no cluster answers.
+    const ingest = startIngest({ ...env, QUEUE_PREFIX: '{rv-prod}' });
+    try {
+      await waitUntil(
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 503,
+      );
+      expect(ingest.child.exitCode).toBeNull();
+    } finally {
+      ingest.child.kill('SIGKILL');
+      await ingest.exited;
+    }
+  });
+
   it('stops with one line naming INGEST_PORT when the port is taken', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

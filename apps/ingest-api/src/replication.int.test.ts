@@ -258,6 +258,53 @@ describe('with Sentinel (a primary, its replica, three sentinels)', () => {
     expect(await holdsJob(replica.port, prefix, recordingSid, { cluster: false })).toBe(true);
     expect(await ingest.metric('rv_ingest_replicas_required')).toBe(1);
   });
+
+  it('answers 503, never 204, while no primary accepts writes, and while the promoted one has no replica yet; 204 once the old primary is back as its replica', async () => {
+    // A replica was seen: from now on one is required, whoever the primary is.
+    expect((await ingest.callback()).status).toBe(204);
+    expect(await ingest.metric('rv_ingest_replicas_required')).toBe(1);
+    const primary = await deployment.primary();
+    // Held back, the failover leaves the deployment without a primary for as long as the test needs.
+    await deployment.holdFailovers();
+    await deployment.kill(primary);
+    try {
+      const withoutPrimary = await Promise.all([1, 2, 3, 4].map(() => ingest.callback()));
+      expect(withoutPrimary.map((answer) => answer.status)).toEqual([503, 503, 503, 503]);
+      // Still no primary: the sentinels name the one that is down.
+      expect((await deployment.primary()).port).toBe(primary.port);
+      expect((await ingest.callback()).status).toBe(503);
+
+      await deployment.releaseFailovers();
+      const successor = await deployment.waitForFailover(patience);
+      expect(successor.port).not.toBe(primary.port);
+      // Until the connection follows the sentinels to the new primary, its adds fail; then the job is
+      // written there but has no replica to reach. 503 throughout, until WAIT itself answered on the new
+      // primary with too few replicas.
+      const timeoutsBefore = await ingest.metric('rv_ingest_replica_waits_total', 'outcome="timeout"');
+      const statuses: number[] = [];
+      await expect
+        .poll(
+          async () => {
+            statuses.push((await ingest.callback()).status);
+            return await ingest.metric('rv_ingest_replica_waits_total', 'outcome="timeout"');
+          },
+          { timeout: patience, interval: 50 },
+        )
+        .toBeGreaterThan(timeoutsBefore);
+      expect(new Set(statuses)).toEqual(new Set([503]));
+      const { status, recordingSid } = await ingest.callback();
+      expect(status).toBe(503);
+      expect(await holdsJob(successor.port, prefix, recordingSid, { cluster: false })).toBe(true);
+    } finally {
+      await deployment.releaseFailovers();
+      // As an orchestrator restarts a crashed server: the sentinels make it the successor's replica.
+      await deployment.restart(primary);
+    }
+    await deployment.waitUntilHealthy(patience);
+    expect(await deployment.roleOf(primary)).toBe('replica');
+    const { recordingSid } = await untilAcknowledged(ingest);
+    expect(await holdsJob(primary.port, prefix, recordingSid, { cluster: false })).toBe(true);
+  }, 180_000);
 });
 
 describe('on one server without replicas', () => {

@@ -14,6 +14,7 @@ import {
   type RecordingInput,
   type RecordingResource,
   type RedisTestCluster,
+  type RedisTestSentinel,
   type RedisTestServer,
   type RequestLogEntry,
   type RgwTestServer,
@@ -141,6 +142,30 @@ export async function startArchiveRigOnCluster(
       target: {
         mode: 'cluster',
         nodes: cluster.nodes.map(({ port }) => ({ host: '127.0.0.1', port })),
+        auth: { tls: false },
+      },
+      prefix,
+      cleanup: async () => {},
+    },
+    options,
+  );
+}
+
+/** A rig over a primary the sentinels the test started watch, under `prefix`; the deployment stays up. */
+export async function startArchiveRigOnSentinel(
+  deployment: RedisTestSentinel,
+  prefix: string,
+  options: RigOptions,
+): Promise<RigOnRedis> {
+  return await startArchiveRigOn(
+    {
+      target: {
+        mode: 'sentinel',
+        sentinels: deployment.sentinels.map((address) => {
+          const [host = '', port = ''] = address.split(':');
+          return { host, port: Number(port) };
+        }),
+        name: deployment.masterName,
         auth: { tls: false },
       },
       prefix,
