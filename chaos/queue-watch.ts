@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { archiveJobId, QueueName } from '@recording-vault/contract';
+import {
+  closeConnection,
+  type RedisConnection,
+  type RedisTarget,
+  redisConnection,
+} from '@recording-vault/redis';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 
 export type JobCounts = Readonly<Record<string, number>>;
 
@@ -18,6 +23,11 @@ export interface QueueWatch {
   }>;
   /** Which of these recordings have no archive job in Redis. */
   missingJobs(recordingSids: readonly string[]): Promise<string[]>;
+  /**
+   * When the archive job of each recording was added (BullMQ's job timestamp, from the adding process'
+   * clock, which is this machine's); absent when there is no such job.
+   */
+  jobsAddedAt(recordingSids: readonly string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -31,10 +41,24 @@ const states = [
   'completed',
 ] as const;
 
-/** The run's own view of the queues, over its own connection, never blocking long while Redis is down. */
-export function watchQueues(redisUrl: string, prefix: string): QueueWatch {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+/**
+ * The run's own view of the queues, over its own connection, never blocking long while Redis is down; on a
+ * single server or a cluster, as the apps reach it.
+ */
+export function watchQueues(target: RedisTarget, prefix: string): QueueWatch {
+  const connection = redisConnection(target, 'worker', { maxRetriesPerRequest: 1, lazyConnect: true });
   connection.on('error', () => {});
+  /** A connection of its own: the shared one may still be reconnecting after a restart or a failover. */
+  const withOwnConnection = async <T>(use: (client: RedisConnection) => Promise<T>) => {
+    const client = redisConnection(target, 'worker', { maxRetriesPerRequest: 3 });
+    client.on('error', () => {});
+    try {
+      return await use(client);
+    } finally {
+      await closeConnection(client);
+    }
+  };
+  const jobKey = (sid: string) => `${prefix}:${QueueName.archive}:${archiveJobId(sid)}`;
   const archive = new Queue(QueueName.archive, { connection, prefix });
   const purge = new Queue(QueueName.purge, { connection, prefix });
   for (const queue of [archive, purge]) queue.on('error', () => {});
@@ -60,22 +84,29 @@ export function watchQueues(redisUrl: string, prefix: string): QueueWatch {
       };
     },
     async missingJobs(recordingSids) {
-      // A connection of its own: the shared one may still be reconnecting after a restart.
-      const client = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-      client.on('error', () => {});
-      try {
+      return await withOwnConnection(async (client) => {
         const pipeline = client.pipeline();
-        for (const sid of recordingSids)
-          pipeline.exists(`${prefix}:${QueueName.archive}:${archiveJobId(sid)}`);
+        for (const sid of recordingSids) pipeline.exists(jobKey(sid));
         const results = (await pipeline.exec()) ?? [];
         return recordingSids.filter((_sid, i) => results[i]?.[1] === 0);
-      } finally {
-        client.disconnect();
-      }
+      });
+    },
+    async jobsAddedAt(recordingSids) {
+      return await withOwnConnection(async (client) => {
+        const pipeline = client.pipeline();
+        for (const sid of recordingSids) pipeline.hget(jobKey(sid), 'timestamp');
+        const results = (await pipeline.exec()) ?? [];
+        const addedAt = new Map<string, number>();
+        recordingSids.forEach((sid, i) => {
+          const value = results[i]?.[1];
+          if (typeof value === 'string') addedAt.set(sid, Number(value));
+        });
+        return addedAt;
+      });
     },
     async close() {
       await withTimeout(Promise.all([archive.close(), purge.close()]), 2_000);
-      connection.disconnect();
+      await closeConnection(connection);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import {
   freePort,
   seededRandom,
-  startRedisServer,
   startS3Server,
   startTwilioEmulator,
   type TwilioEmulator,
@@ -18,6 +17,7 @@ import { bucketReader } from './bucket-reader.ts';
 import { acknowledged, type Delivery, deliverCallbacks } from './callbacks.ts';
 import { type Corpus, seedCorpus } from './corpus.ts';
 import { busyJobs, type QueueWatch, watchQueues } from './queue-watch.ts';
+import { type RedisCrash, redisModeOf, startRedisUnderTest } from './redis-under-test.ts';
 import { formatTable, type TableLine } from './report-table.ts';
 import { type S3Exchange, startS3Front } from './s3-front.ts';
 
@@ -31,6 +31,8 @@ import { type Row, verify } from './verify.ts';
  * test server and the Twilio emulator, under faults, crashes and outages; then a check from the outside that
  * THE RULE held for each of 1,000 recordings. Prints one table on stdout, progress on stderr; exits 0 only
  * when every check holds. CHAOS_SEED replays a run's schedule; CHAOS_KEEP=1 keeps the apps' logs.
+ * CHAOS_REDIS=cluster runs it on a Redis Cluster (3 primaries, 3 replicas) whose slot primary is killed
+ * and fails over, where the Redis crash would be.
  */
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -38,7 +40,7 @@ const seed = process.env.CHAOS_SEED ?? randomBytes(4).toString('hex');
 const keepLogs = process.env.CHAOS_KEEP === '1';
 const random = seededRandom(seed);
 const bucket = 'recordings';
-const prefix = 'rv-chaos';
+const redisMode = redisModeOf(process.env.CHAOS_REDIS);
 const workerCount = 4;
 /** Recordings complete, and their callbacks are sent, over this span from the start of the chaos. */
 const callsForMs = 150_000;
@@ -104,9 +106,10 @@ async function main(): Promise<number> {
     else await rm(work, { recursive: true, force: true });
   });
 
-  // Servers in this process. Redis persists as compose runs it: AOF with `appendfsync everysec`.
-  const redis = await startRedisServer({ appendOnly: true, appendFsync: 'everysec' });
-  teardown.add('redis-server', () => redis.close());
+  // Servers in this process.
+  const redis = await startRedisUnderTest(redisMode);
+  teardown.add(redisMode === 'single' ? 'redis-server' : 'Redis Cluster', () => redis.close());
+  const { prefix } = redis;
   const s3 = await startS3Server({ buckets: [bucket] });
   teardown.add('S3 server', () => s3.close());
   const front = await startS3Front(s3);
@@ -115,7 +118,7 @@ async function main(): Promise<number> {
   teardown.add('Twilio emulator', () => emulator.close());
   const corpus = seedCorpus(emulator, seed);
   const { account } = corpus;
-  const queues = watchQueues(redis.url, prefix);
+  const queues = watchQueues(redis.target, prefix);
   teardown.add('queue watch', () => queues.close());
   const events: Row[] = [];
 
@@ -126,7 +129,7 @@ async function main(): Promise<number> {
     env: {
       PATH: process.env.PATH ?? '',
       LOG_LEVEL: 'warn',
-      REDIS_URL: redis.url,
+      ...redis.env,
       QUEUE_PREFIX: prefix,
       TWILIO_ACCOUNT_SID: account.accountSid,
       TWILIO_AUTH_TOKEN: account.authToken,
@@ -160,7 +163,7 @@ async function main(): Promise<number> {
   });
   const { ingestUrl, workers } = apps;
   say(
-    `up: ingest API, ${workerCount} workers; ${corpus.completed.length} recordings to archive, ${corpus.absent.length} absent (seed ${seed})`,
+    `up: ingest API, ${workerCount} workers on ${redisMode === 'single' ? 'one Redis server' : 'a Redis Cluster'}; ${corpus.completed.length} recordings to archive, ${corpus.absent.length} absent (seed ${seed})`,
   );
 
   // The calls: recordings complete over the first 150 s; 900 of the 1,000 are announced by a callback.
@@ -203,29 +206,28 @@ async function main(): Promise<number> {
   })();
 
   const lostInCrash = new Set<string>();
+  const crashRows: Row[] = [];
+  let redisCrash: RedisCrash | undefined;
   const crashingRedis = (async () => {
     await at(schedule.redisCrashAt);
-    const killedAt = Date.now();
-    await redis.kill();
-    say(`SIGKILL redis-server; back in ${(schedule.redisDownMs / 1000).toFixed(1)} s`);
-    await sleep(schedule.redisDownMs);
-    await redis.start();
+    const crash = await redis.crash(schedule.redisDownMs, say);
+    redisCrash = crash;
     // Every callback answered 204 before the crash: its job must have survived, or the table says which not.
     const acknowledgedBefore = deliveries
       .filter(
         (delivery) =>
           delivery.status === 'completed' &&
           (delivery.kind === 'first' || delivery.kind === 'duplicate') &&
-          delivery.attempts.some((attempt) => attempt.status === 204 && attempt.sentAt <= killedAt),
+          delivery.attempts.some((attempt) => attempt.status === 204 && attempt.answeredAt <= crash.killedAt),
       )
       .map((delivery) => delivery.recording.sid);
     for (const sid of await queues.missingJobs(acknowledgedBefore)) lostInCrash.add(sid);
-    events.push({
-      label: `Redis (AOF, everysec) SIGKILL, restarted after ${(schedule.redisDownMs / 1000).toFixed(1)} s`,
-      value: `t=${((killedAt - chaosStart) / 1000).toFixed(1)} s`,
-    });
+    crashRows.push(
+      { label: crash.headline, value: `t=${((crash.killedAt - chaosStart) / 1000).toFixed(1)} s` },
+      ...crash.details,
+    );
     say(
-      `redis-server back; of ${acknowledgedBefore.length} jobs acknowledged before the crash, ${lostInCrash.size} lost`,
+      `Redis whole again; of ${acknowledgedBefore.length} jobs acknowledged before the crash, ${lostInCrash.size} lost`,
     );
   })();
 
@@ -276,6 +278,21 @@ async function main(): Promise<number> {
   await Promise.all(apps.all.map((app) => app.stop(10_000)));
   const counts = (await queues.counts()) ?? {};
   const effort = await queues.effort();
+  const acknowledgedSids = [...new Set(deliveries.filter(acknowledged).map((d) => d.recording.sid))];
+  const jobsAddedAt = await queues.jobsAddedAt(acknowledgedSids);
+  const aroundCrash = redisCrash && callbacksAround(redisCrash, deliveries);
+  // The crash's lines, then the outage's, in the order they happened.
+  events.unshift(...crashRows, ...(aroundCrash?.figures ?? []));
+  if (keepLogs) {
+    // Every callback attempt and the crash's moments, for a look at what the table sums up.
+    const attempts = deliveries.map(({ recording, status, kind, attempts }) => ({
+      sid: recording.sid,
+      status,
+      kind,
+      attempts,
+    }));
+    await writeFile(join(work, 'callbacks.json'), JSON.stringify({ redisCrash, attempts }, null, 1));
+  }
   say('apps stopped; checking');
 
   const verdict = await verify({
@@ -287,10 +304,16 @@ async function main(): Promise<number> {
     exchanges: front.exchanges,
     deliveries,
     lostInCrash,
+    lossInCrashAllowed: redis.mode === 'single',
+    jobsAddedAt,
     jobCounts: counts,
     unexpectedExits,
   });
-  const passed = converged && verdict.checks.every((check) => check.ok !== false);
+  const checks = [
+    ...verdict.checks,
+    aroundCrash?.check ?? { label: 'the Redis crash happened', value: 'no', ok: false },
+  ];
+  const passed = converged && checks.every((check) => check.ok !== false);
   const lines: TableLine[] = [
     ...figures({
       corpus,
@@ -309,7 +332,7 @@ async function main(): Promise<number> {
     }),
     { section: 'checks' },
     { label: 'converged before the deadline', value: converged ? 'yes' : 'no', ok: converged },
-    ...verdict.checks,
+    ...checks,
   ];
   const took = `${((Date.now() - startedAt) / 1000).toFixed(0)} s`;
   process.stdout.write(
@@ -318,6 +341,53 @@ async function main(): Promise<number> {
   if (verdict.problems.length > 0)
     console.error(`chaos: problems found:\n  ${verdict.problems.join('\n  ')}`);
   return passed ? 0 : 1;
+}
+
+/**
+ * How the ingest API answered callbacks that enqueue a job (completed recordings) around the Redis crash;
+ * and the check that none sent after the kill was answered 204 before a primary accepted writes again.
+ */
+function callbacksAround(crash: RedisCrash, deliveries: readonly Delivery[]): { figures: Row[]; check: Row } {
+  const attempts = deliveries
+    .filter(
+      (delivery) =>
+        delivery.status === 'completed' && (delivery.kind === 'first' || delivery.kind === 'duplicate'),
+    )
+    .flatMap((delivery) => delivery.attempts);
+  const answers = (of: typeof attempts) =>
+    [204, 503]
+      .map((status) => of.filter((attempt) => attempt.status === status).length)
+      .concat(of.filter((attempt) => attempt.status !== 204 && attempt.status !== 503).length)
+      .join(' / ');
+  const recovering = attempts.filter(
+    (attempt) => attempt.answeredAt >= crash.killedAt && attempt.answeredAt <= crash.recoveredAt,
+  );
+  const withoutPrimary = attempts.filter(
+    (attempt) => attempt.sentAt >= crash.killedAt && attempt.answeredAt <= crash.primaryBackAt,
+  );
+  const acknowledgedWithoutPrimary = withoutPrimary.filter((attempt) => attempt.status === 204).length;
+  const next204 = Math.min(
+    ...attempts
+      .filter((attempt) => attempt.status === 204 && attempt.sentAt >= crash.killedAt)
+      .map((attempt) => attempt.answeredAt),
+  );
+  return {
+    figures: [
+      {
+        label: '…callbacks answered until Redis was whole again: 204 / 503 / other',
+        value: answers(recovering),
+      },
+      {
+        label: '…first callback sent after the kill and answered 204, after',
+        value: Number.isFinite(next204) ? `${((next204 - crash.killedAt) / 1000).toFixed(1)} s` : 'none',
+      },
+    ],
+    check: {
+      label: 'callbacks sent after the Redis kill, answered 204 before a primary took writes again',
+      value: `${acknowledgedWithoutPrimary} of ${withoutPrimary.length}`,
+      ok: acknowledgedWithoutPrimary === 0,
+    },
+  };
 }
 
 /** The ingest API and the workers, started and answering their health checks. */
