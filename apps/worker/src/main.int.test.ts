@@ -214,4 +214,24 @@ describe('worker process', () => {
     expect(rig.emulator.isDeleted(waiting.sid)).toBe(late === 'completed');
     expect(await rig.queue.getActiveCount()).toBe(0);
   });
+
+  it('on SIGTERM while Redis is down, stops after the grace period instead of waiting for Redis', async () => {
+    rig = await startArchiveRig({ driver: 's3' });
+    // The job stays active, in its lookup at Twilio, while Redis goes away.
+    rig.emulator.injectFault({ route: 'fetch', kind: 'latency', ms: 60_000 });
+    const recording = rig.addRecording({ duration: 5, channels: 1 });
+    await rig.enqueue(recording);
+    const env = { ...(await rigEnv(rig)), SHUTDOWN_GRACE_SECONDS: '1', LOG_LEVEL: 'info' };
+    const worker = startWorkerProcess(env);
+    child = worker.child;
+    await waitFor(async () => (await rig?.queue.getActiveCount()) === 1, 'the job to start');
+    await rig.redis.kill();
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(logOf(worker).map((line) => line.msg)).toContain(
+      'Redis does not take the last commands: stopping without them; jobs still held are taken up by another worker once their locks lapse',
+    );
+    expect(rig.emulator.isDeleted(recording.sid)).toBe(false);
+  });
 });

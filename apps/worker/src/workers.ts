@@ -75,6 +75,9 @@ export interface WorkerDeps extends Omit<ArchiveDeps, 'schedulePurge' | 'index' 
   scrubSample?: number;
 }
 
+/** How long the close may wait for Redis once the grace period is over and active jobs are cancelled. */
+const closeBeyondGraceMs = 5_000;
+
 /** The reconciliation's job scheduler: one id, so any number of workers upserting it run it once a period. */
 export const reconcileSchedulerId = 'reconcile';
 /** The scrub's job scheduler, likewise. */
@@ -83,7 +86,10 @@ export const scrubSchedulerId = 'scrub';
 export interface VaultWorkers {
   queues: Readonly<Record<JobKindName, Queue>>;
   workers: Worker[];
-  /** Stops taking jobs; active ones get `graceMs` to finish, then are cancelled (they retry elsewhere). */
+  /**
+   * Stops taking jobs; active ones get `graceMs` to finish, then are cancelled (they retry elsewhere). Resolves
+   * at the latest 5 s after the grace period, even while Redis does not answer.
+   */
   close(graceMs: number): Promise<void>;
 }
 
@@ -429,12 +435,29 @@ export async function createWorkers(deps: WorkerDeps): Promise<VaultWorkers> {
         logger.warn('grace period over: cancelling active jobs; another worker will take them up');
         for (const worker of workers) worker.cancelAllJobs('worker shutting down');
       }, graceMs);
-      try {
+      const closing = (async () => {
         await Promise.all(workers.map((worker) => worker.close()));
+        await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      })();
+      // BullMQ's close waits for Redis to take the workers' last commands; while Redis does not answer that
+      // is for ever. Past the grace period and a little more, the worker stops without it: a job it still
+      // held stays active under a lock that lapses, and another worker takes it up, as after a crash.
+      let giveUp: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'gave up'>((resolve) => {
+        giveUp = setTimeout(() => resolve('gave up'), graceMs + closeBeyondGraceMs);
+      });
+      try {
+        if ((await Promise.race([closing, gaveUp])) === 'gave up') {
+          closing.catch(() => {});
+          logger.warn(
+            { afterSeconds: (graceMs + closeBeyondGraceMs) / 1000 },
+            'Redis does not take the last commands: stopping without them; jobs still held are taken up by another worker once their locks lapse',
+          );
+        }
       } finally {
         clearTimeout(cancel);
+        clearTimeout(giveUp);
       }
-      await Promise.all(Object.values(queues).map((queue) => queue.close()));
     },
   };
 }
