@@ -120,6 +120,30 @@ async function untilAcknowledged(ingest: Ingest): Promise<{ recordingSid: string
   throw new Error(`no callback was acknowledged within ${patience} ms`);
 }
 
+/**
+ * Once a failover promoted a primary without a replica: until the producer follows to the new primary its
+ * adds fail (or its connection changes under them); then the job is written there but has no replica to
+ * reach. 503 throughout, until WAIT itself answered on the new primary with too few replicas; the job of
+ * the next callback, refused too, is on the new primary.
+ */
+async function expectRefusedOnPromotedPrimary(ingest: Ingest, successorPort: number, prefix: string) {
+  const timeoutsBefore = await ingest.metric('rv_ingest_replica_waits_total', 'outcome="timeout"');
+  const statuses: number[] = [];
+  await expect
+    .poll(
+      async () => {
+        statuses.push((await ingest.callback()).status);
+        return await ingest.metric('rv_ingest_replica_waits_total', 'outcome="timeout"');
+      },
+      { timeout: patience, interval: 50 },
+    )
+    .toBeGreaterThan(timeoutsBefore);
+  expect(new Set(statuses)).toEqual(new Set([503]));
+  const { status, recordingSid } = await ingest.callback();
+  expect(status).toBe(503);
+  expect(await holdsJob(successorPort, prefix, recordingSid, { cluster: false })).toBe(true);
+}
+
 describe('on a Redis Cluster (3 primaries, 3 replicas)', () => {
   const prefix = '{rv-test}';
   let cluster: RedisTestCluster;
@@ -198,26 +222,7 @@ describe('on a Redis Cluster (3 primaries, 3 replicas)', () => {
       expect(withoutPrimary.map((answer) => answer.status)).toEqual([503, 503, 503, 503]);
       await cluster.releaseFailovers();
       successor = await cluster.waitForFailover(prefix, patience);
-      // Until a producer follows the slot to its new primary, its adds fail or its connection changes
-      // under them; then the job is written there but has no replica to reach. 503 throughout, until WAIT
-      // itself answered on the new primary with too few replicas.
-      for (const ingest of [auto, one]) {
-        const timeoutsBefore = await ingest.metric('rv_ingest_replica_waits_total', 'outcome="timeout"');
-        const statuses: number[] = [];
-        await expect
-          .poll(
-            async () => {
-              statuses.push((await ingest.callback()).status);
-              return await ingest.metric('rv_ingest_replica_waits_total', 'outcome="timeout"');
-            },
-            { timeout: patience, interval: 50 },
-          )
-          .toBeGreaterThan(timeoutsBefore);
-        expect(new Set(statuses)).toEqual(new Set([503]));
-        const { status, recordingSid } = await ingest.callback();
-        expect(status).toBe(503);
-        expect(await holdsJob(successor.port, prefix, recordingSid, { cluster: false })).toBe(true);
-      }
+      for (const ingest of [auto, one]) await expectRefusedOnPromotedPrimary(ingest, successor.port, prefix);
     } finally {
       await cluster.releaseFailovers();
       // As an orchestrator restarts a crashed node: it rejoins as the successor's replica.
@@ -277,24 +282,7 @@ describe('with Sentinel (a primary, its replica, three sentinels)', () => {
       await deployment.releaseFailovers();
       const successor = await deployment.waitForFailover(patience);
       expect(successor.port).not.toBe(primary.port);
-      // Until the connection follows the sentinels to the new primary, its adds fail; then the job is
-      // written there but has no replica to reach. 503 throughout, until WAIT itself answered on the new
-      // primary with too few replicas.
-      const timeoutsBefore = await ingest.metric('rv_ingest_replica_waits_total', 'outcome="timeout"');
-      const statuses: number[] = [];
-      await expect
-        .poll(
-          async () => {
-            statuses.push((await ingest.callback()).status);
-            return await ingest.metric('rv_ingest_replica_waits_total', 'outcome="timeout"');
-          },
-          { timeout: patience, interval: 50 },
-        )
-        .toBeGreaterThan(timeoutsBefore);
-      expect(new Set(statuses)).toEqual(new Set([503]));
-      const { status, recordingSid } = await ingest.callback();
-      expect(status).toBe(503);
-      expect(await holdsJob(successor.port, prefix, recordingSid, { cluster: false })).toBe(true);
+      await expectRefusedOnPromotedPrimary(ingest, successor.port, prefix);
     } finally {
       await deployment.releaseFailovers();
       // As an orchestrator restarts a crashed server: the sentinels make it the successor's replica.

@@ -1,31 +1,12 @@
-import { fileURLToPath } from 'node:url';
-import { parseEnv } from '@recording-vault/config';
-import { createLogger } from '@recording-vault/logger';
-import {
-  freePort,
-  type RedisClusterNode,
-  type RedisTestCluster,
-  startRedisCluster,
-} from '@recording-vault/testkit';
+import { type RedisClusterNode, type RedisTestCluster, startRedisCluster } from '@recording-vault/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerEnv } from './config.ts';
-import { startWorker, type WorkerHandle } from './start.ts';
+import type { WorkerHandle } from './start.ts';
 import { keyOf, type RigOnRedis, startArchiveRigOnCluster } from './testing/archive-rig.ts';
+import { askNode, startWorkerFromEnv } from './testing/worker-from-env.ts';
 
 // The hash tag puts every key of the vault in one slot, as production must on a cluster.
 const prefix = '{rv-test}';
-
-/** Asks one node directly: a cluster client would route by key. */
-async function askNode<T>(port: number, question: (node: Redis) => Promise<T>): Promise<T> {
-  const node = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await node.connect();
-    return await question(node);
-  } finally {
-    node.disconnect();
-  }
-}
 
 const keysOn = (port: number) => askNode(port, (node) => node.dbsize());
 
@@ -54,25 +35,9 @@ describe('a worker on a Redis Cluster (3 primaries, 3 replicas)', () => {
     cluster = await startRedisCluster({ primaries: 3, replicasPerPrimary: 1 });
     rig = await startArchiveRigOnCluster(cluster, prefix, { driver: 'folder' });
     // Started as its main starts it, from the variables an operator sets: the cluster mode's own.
-    const env = parseEnv(workerEnv, {
+    worker = await startWorkerFromEnv(rig, prefix, {
       REDIS_CLUSTER_NODES: cluster.seeds.slice(0, 2).join(','),
-      QUEUE_PREFIX: prefix,
-      TWILIO_ACCOUNT_SID: rig.account.accountSid,
-      TWILIO_AUTH_TOKEN: rig.account.authToken,
-      TWILIO_API_BASE_URL: rig.emulator.baseUrl,
-      STORAGE_DIR: fileURLToPath(rig.store.location),
-      WORKER_METRICS_PORT: String(await freePort()),
-      WORKER_METRICS_HOST: '127.0.0.1',
-      RECONCILE_EVERY: '0',
-      JOB_LOCK_SECONDS: '2',
-      JOB_BACKOFF_MS: '50',
-      // A job cut off by the failover is not waited for a minute when the file ends.
-      SHUTDOWN_GRACE_SECONDS: '2',
     });
-    worker = await startWorker(
-      env,
-      createLogger({ name: 'worker', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    );
   }, 120_000);
 
   afterAll(async () => {

@@ -1,33 +1,14 @@
-import { fileURLToPath } from 'node:url';
-import { parseEnv } from '@recording-vault/config';
 import { archiveJobId, QueueName } from '@recording-vault/contract';
-import { createLogger } from '@recording-vault/logger';
-import {
-  freePort,
-  type RecordingResource,
-  type RedisTestSentinel,
-  startRedisSentinel,
-} from '@recording-vault/testkit';
+import { type RecordingResource, type RedisTestSentinel, startRedisSentinel } from '@recording-vault/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerEnv } from './config.ts';
-import { startWorker, type WorkerHandle } from './start.ts';
+import type { WorkerHandle } from './start.ts';
 import { keyOf, type RigOnRedis, startArchiveRigOnSentinel, waitFor } from './testing/archive-rig.ts';
+import { askNode, startWorkerFromEnv } from './testing/worker-from-env.ts';
 
 const prefix = 'rv-test';
 // Generous: a failover, a restarted server's sync and the machine's load all take their time.
 const patience = 60_000;
-
-/** Asks one server directly, whatever the sentinels say of it. */
-async function askNode<T>(port: number, question: (node: Redis) => Promise<T>): Promise<T> {
-  const node = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await node.connect();
-    return await question(node);
-  } finally {
-    node.disconnect();
-  }
-}
 
 /** Whether a server holds the key: a replica answers for its own copy. */
 const holds = (port: number, key: string) => askNode(port, async (node) => (await node.exists(key)) === 1);
@@ -63,26 +44,10 @@ describe('a worker with Sentinel (a primary, its replica, three sentinels)', () 
     deployment = await startRedisSentinel();
     rig = await startArchiveRigOnSentinel(deployment, prefix, { driver: 'folder' });
     // Started as its main starts it, from the variables an operator sets: the sentinel mode's own.
-    const env = parseEnv(workerEnv, {
+    worker = await startWorkerFromEnv(rig, prefix, {
       REDIS_SENTINELS: deployment.sentinels.join(','),
       REDIS_SENTINEL_NAME: deployment.masterName,
-      QUEUE_PREFIX: prefix,
-      TWILIO_ACCOUNT_SID: rig.account.accountSid,
-      TWILIO_AUTH_TOKEN: rig.account.authToken,
-      TWILIO_API_BASE_URL: rig.emulator.baseUrl,
-      STORAGE_DIR: fileURLToPath(rig.store.location),
-      WORKER_METRICS_PORT: String(await freePort()),
-      WORKER_METRICS_HOST: '127.0.0.1',
-      RECONCILE_EVERY: '0',
-      JOB_LOCK_SECONDS: '2',
-      JOB_BACKOFF_MS: '50',
-      // A job cut off by the failover is not waited for a minute when the file ends.
-      SHUTDOWN_GRACE_SECONDS: '2',
     });
-    worker = await startWorker(
-      env,
-      createLogger({ name: 'worker', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    );
   }, 120_000);
 
   afterAll(async () => {
