@@ -87,18 +87,18 @@ export function watchQueues(target: RedisTarget, prefix: string): QueueWatch {
       return await withOwnConnection(async (client) => {
         const pipeline = client.pipeline();
         for (const sid of recordingSids) pipeline.exists(jobKey(sid));
-        const results = (await pipeline.exec()) ?? [];
-        return recordingSids.filter((_sid, i) => results[i]?.[1] === 0);
+        const results = answersOf(await pipeline.exec());
+        return recordingSids.filter((_sid, i) => results[i] === 0);
       });
     },
     async jobsAddedAt(recordingSids) {
       return await withOwnConnection(async (client) => {
         const pipeline = client.pipeline();
         for (const sid of recordingSids) pipeline.hget(jobKey(sid), 'timestamp');
-        const results = (await pipeline.exec()) ?? [];
+        const results = answersOf(await pipeline.exec());
         const addedAt = new Map<string, number>();
         recordingSids.forEach((sid, i) => {
-          const value = results[i]?.[1];
+          const value = results[i];
           if (typeof value === 'string') addedAt.set(sid, Number(value));
         });
         return addedAt;
@@ -109,6 +109,14 @@ export function watchQueues(target: RedisTarget, prefix: string): QueueWatch {
       await closeConnection(connection);
     },
   };
+}
+
+/** A pipeline's answers; a command that failed fails the whole question rather than pass for an answer. */
+function answersOf(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error('the pipeline was not run');
+  const failed = results.find(([error]) => error);
+  if (failed) throw failed[0];
+  return results.map(([, answer]) => answer);
 }
 
 /** Archive and purge jobs not yet finished one way or the other. */

@@ -16,8 +16,13 @@ export function redisModeOf(value: string | undefined): RedisMode {
 export interface RedisCrash {
   /** When the process serving the vault's keys was SIGKILLed. */
   killedAt: number;
-  /** When a primary accepted the vault's writes again: the server restarted; the replica promoted. */
-  primaryBackAt: number;
+  /**
+   * From when a callback could be acknowledged again, at the earliest: when the killed server was started
+   * again (single); when the killed node, the only possible replica of the promoted primary, was (cluster).
+   */
+  acknowledgeableFrom: number;
+  /** Cluster: when the promoted replica was seen serving the slot (it may have been a little earlier). */
+  promotedAt?: number;
   /**
    * When Redis could again keep the promise a 204 makes: the server restarted (single); the promoted
    * primary with a replica in sync again (cluster).
@@ -40,9 +45,11 @@ export interface RedisUnderTest {
    * SIGKILLs the Redis process holding the vault's keys and brings Redis back as production would: a single
    * server is restarted after `downMs` (its AOF replayed); on a cluster the slot's replica takes over, and
    * the killed node is restarted `downMs` after that, as an orchestrator restarts a crashed container,
-   * rejoining as the replica of its successor. Resolves once Redis is whole again.
+   * rejoining as the replica of its successor. `servingAgain` runs as soon as a primary serves the vault's
+   * keys again (the server restarted; the replica promoted, before the killed node is back). Resolves once
+   * Redis is whole again.
    */
-  crash(downMs: number, say: (line: string) => void): Promise<RedisCrash>;
+  crash(downMs: number, say: (line: string) => void, servingAgain: () => Promise<void>): Promise<RedisCrash>;
   close(): Promise<void>;
 }
 
@@ -58,17 +65,18 @@ async function singleServer(): Promise<RedisUnderTest> {
     target: redis.url,
     env: { REDIS_URL: redis.url },
     prefix: 'rv-chaos',
-    async crash(downMs, say) {
+    async crash(downMs, say, servingAgain) {
       const killedAt = Date.now();
       await redis.kill();
       say(`SIGKILL redis-server; back in ${seconds(downMs)}`);
       await sleep(downMs);
+      const restartedAt = Date.now();
       await redis.start();
-      const startedAt = Date.now();
+      await servingAgain();
       return {
         killedAt,
-        primaryBackAt: startedAt,
-        recoveredAt: startedAt,
+        acknowledgeableFrom: restartedAt,
+        recoveredAt: Date.now(),
         headline: `Redis (AOF, everysec) SIGKILL, restarted after ${seconds(downMs)}`,
         details: [],
       };
@@ -92,7 +100,7 @@ async function cluster(): Promise<RedisUnderTest> {
     },
     env: { REDIS_CLUSTER_NODES: redis.seeds.join(',') },
     prefix,
-    async crash(downMs, say) {
+    async crash(downMs, say, servingAgain) {
       const primary = await redis.primaryFor(prefix);
       const killedAt = Date.now();
       await redis.kill(primary);
@@ -100,15 +108,17 @@ async function cluster(): Promise<RedisUnderTest> {
       const successor = await redis.waitForFailover(prefix, 120_000);
       const promotedAt = Date.now();
       say(`its replica ${successor.address} took over after ${seconds(promotedAt - killedAt)}`);
+      await servingAgain();
       await sleep(downMs);
-      await redis.restart(primary);
       const restartedAt = Date.now();
+      await redis.restart(primary);
       await redis.waitUntilHealthy(120_000);
       const recoveredAt = Date.now();
       say(`the killed node is back as a replica in sync, ${seconds(recoveredAt - killedAt)} after the kill`);
       return {
         killedAt,
-        primaryBackAt: promotedAt,
+        acknowledgeableFrom: restartedAt,
+        promotedAt,
         recoveredAt,
         headline: "Redis Cluster: the primary of the vault's slot SIGKILLed",
         details: [

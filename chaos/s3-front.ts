@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import {
-  classifyS3Request,
-  listenOn,
-  type S3OperationName,
-  type S3TestServer,
-} from '@recording-vault/testkit';
+import { classifyS3Request, listenOn, type S3OperationName } from '@recording-vault/testkit';
 import { S3_PART_SIZE } from '../packages/storage/src/index.ts';
 
 /** The S3 operations the workers use, as the test kit's classifier names them. */
@@ -48,28 +43,41 @@ export interface S3Exchange {
   head?: { bytes: number; etag: string };
 }
 
+/** The S3 server behind the front: the test double can be stopped and started with it, RGW runs on. */
+export interface S3Upstream {
+  readonly endpoint: string;
+  stop?(): Promise<void>;
+  start?(): Promise<void>;
+  /** Reads an object straight from the server, with the run's own credentials; undefined when none. */
+  read(bucket: string, key: string): Promise<Buffer | undefined>;
+}
+
 export interface S3Front {
   /** What the workers use as S3_ENDPOINT. */
   readonly endpoint: string;
   readonly exchanges: readonly S3Exchange[];
-  /** An outage: the endpoint refuses connections and drops open ones; the server behind it stops too. */
+  /**
+   * An outage: the endpoint refuses connections and drops open ones; a server that can be stopped (the
+   * test double) stops too.
+   */
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * The S3 endpoint the workers talk to: a front on the test S3 server (s3rver) that
+ * The S3 endpoint the workers talk to: a front on the S3 server (the s3rver test double, or Ceph RGW) that
  *
  * - records every exchange with its times, status and the SHA-256 of what was written and read, so the run
  *   can prove from the outside that each DELETE at Twilio came after a whole, matching copy was stored
- *   and read back (the test server's own operation log has no times, statuses or hashes);
- * - gives s3rver the atomicity real S3 has and the vault relies on: a PUT takes effect only once its whole
- *   body has arrived, and requests on one key do not overlap. s3rver writes objects in place, so a PUT
- *   cut off by an outage would leave a partial object, without its metadata, at the final key: a state S3
- *   and MinIO never show, and on which the worker fails the job for good (`unrecorded` is not retryable).
+ *   and proved (no server's own log has times, statuses and hashes);
+ * - takes the requests on one key one at a time, so that the log tells what each answer saw;
+ * - passes a PUT on only once its whole body has arrived. Real S3 (RGW here) commits nothing of a request
+ *   cut off; s3rver writes objects in place, so a PUT cut off by an outage would leave a partial object,
+ *   without its metadata, at the final key: a state S3 and MinIO never show, and on which the worker fails
+ *   the job for good (`unrecorded` is not retryable).
  */
-export async function startS3Front(server: S3TestServer): Promise<S3Front> {
+export async function startS3Front(server: S3Upstream): Promise<S3Front> {
   const exchanges: S3Exchange[] = [];
   const keyLocks = new Map<string, Promise<void>>();
   const inFlight = new Set<Promise<void>>();
@@ -140,22 +148,16 @@ export async function startS3Front(server: S3TestServer): Promise<S3Front> {
       try {
         if (op === 'CopyObject') {
           const source = objectOf(`/${String(req.headers['x-amz-copy-source'] ?? '').replace(/^\//, '')}`);
-          const read = await upstream(
-            'GET',
-            `/${source.bucket}/${encodeKey(source.key ?? '')}`,
-            {},
-            Buffer.alloc(0),
-          );
-          if (read.status === 200 && source.key !== undefined)
-            record.copySource = { key: source.key, ...digest(read.body) };
+          const read = source.key === undefined ? undefined : await server.read(source.bucket, source.key);
+          if (read && source.key !== undefined) record.copySource = { key: source.key, ...digest(read) };
         }
         const answer = await upstream(req.method ?? 'GET', req.url ?? '/', req.headers, body);
         record.status = answer.status;
         record.finishedAt = Date.now();
         if (op === 'GetObject' && answer.status === 200) record.response = digest(answer.body);
         if (op === 'CompleteMultipartUpload' && answer.status === 200 && key !== undefined) {
-          const made = await upstream('GET', url.pathname, {}, Buffer.alloc(0));
-          if (made.status === 200) record.completed = digest(made.body);
+          const made = await server.read(objectOf(url.pathname).bucket, key);
+          if (made) record.completed = digest(made);
         }
         if (op === 'HeadObject' && answer.status === 200) {
           record.head = {
@@ -201,7 +203,7 @@ export async function startS3Front(server: S3TestServer): Promise<S3Front> {
 
   const start = async (): Promise<void> => {
     if (listener) return;
-    await server.start();
+    await server.start?.();
     agent = new http.Agent({ keepAlive: true });
     const next = http.createServer({ keepAliveTimeout: 65_000 }, handle);
     port = await listenOn(next, port);
@@ -218,7 +220,7 @@ export async function startS3Front(server: S3TestServer): Promise<S3Front> {
     // Requests that had fully arrived finish against the server before it goes down with the front.
     await Promise.allSettled([...inFlight]);
     agent.destroy();
-    await server.stop();
+    await server.stop?.();
   };
 
   await start();
@@ -249,10 +251,6 @@ function objectOf(pathname: string): { bucket: string; key: string | undefined }
   const [bucket = '', ...rest] = pathname.slice(1).split('/');
   const key = rest.join('/');
   return { bucket: decodeURIComponent(bucket), key: key === '' ? undefined : decodeURIComponent(key) };
-}
-
-function encodeKey(key: string): string {
-  return key.split('/').map(encodeURIComponent).join('/');
 }
 
 const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'expect']);
