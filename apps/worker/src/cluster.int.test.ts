@@ -1,9 +1,8 @@
 import { type RedisClusterNode, type RedisTestCluster, startRedisCluster } from '@recording-vault/testkit';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerHandle } from './start.ts';
 import { keyOf, type RigOnRedis, startArchiveRigOnCluster } from './testing/archive-rig.ts';
-import { askNode, startWorkerFromEnv } from './testing/worker-from-env.ts';
+import { askNode, listenForReleases, startWorkerFromEnv } from './testing/worker-from-env.ts';
 
 // The hash tag puts every key of the vault in one slot, as production must on a cluster.
 const prefix = '{rv-test}';
@@ -51,11 +50,8 @@ describe('a worker on a Redis Cluster (3 primaries, 3 replicas)', () => {
     // The window's releases are published by a script on the slot's primary; a cluster passes them to
     // subscribers on every node. This one listens on another primary's replica.
     const elsewhere = await nodeAwayFrom(await cluster.primaryFor(prefix));
-    const listener = new Redis({ host: '127.0.0.1', port: elsewhere.port, maxRetriesPerRequest: 1 });
-    const released: string[] = [];
-    listener.on('message', (_channel: string, accountSid: string) => released.push(accountSid));
-    await listener.subscribe(`${prefix}:twilio-window:released`);
-    onTeardown(async () => listener.disconnect());
+    const { released, close } = await listenForReleases(elsewhere.port, prefix);
+    onTeardown(close);
 
     const recording = rig.addRecording({ duration: 6, channels: 1 });
     await rig.enqueue(recording);

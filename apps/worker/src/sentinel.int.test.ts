@@ -1,10 +1,9 @@
 import { archiveJobId, QueueName } from '@recording-vault/contract';
 import { type RecordingResource, type RedisTestSentinel, startRedisSentinel } from '@recording-vault/testkit';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerHandle } from './start.ts';
 import { keyOf, type RigOnRedis, startArchiveRigOnSentinel, waitFor } from './testing/archive-rig.ts';
-import { askNode, startWorkerFromEnv } from './testing/worker-from-env.ts';
+import { askNode, listenForReleases, startWorkerFromEnv } from './testing/worker-from-env.ts';
 
 const prefix = 'rv-test';
 // Generous: a failover, a restarted server's sync and the machine's load all take their time.
@@ -60,12 +59,8 @@ describe('a worker with Sentinel (a primary, its replica, three sentinels)', () 
   it('archives a recording end to end on the primary the sentinels name', async () => {
     const primary = await deployment.primary();
     // The window's releases are published by a script on the primary, to its subscribers.
-    const listener = new Redis({ host: '127.0.0.1', port: primary.port, maxRetriesPerRequest: 1 });
-    listener.on('error', () => {});
-    const released: string[] = [];
-    listener.on('message', (_channel: string, accountSid: string) => released.push(accountSid));
-    await listener.subscribe(`${prefix}:twilio-window:released`);
-    onTeardown(async () => listener.disconnect());
+    const { released, close } = await listenForReleases(primary.port, prefix);
+    onTeardown(close);
 
     const recording = rig.addRecording({ duration: 6, channels: 1 });
     await rig.enqueue(recording);

@@ -48,3 +48,19 @@ export async function askNode<T>(port: number, question: (node: Redis) => Promis
     node.disconnect();
   }
 }
+
+/**
+ * The accounts whose Twilio request window was released, as published on `<prefix>:twilio-window:released`
+ * and heard by a subscriber connected to the node at `port`; `close` unsubscribes.
+ */
+export async function listenForReleases(
+  port: number,
+  prefix: string,
+): Promise<{ released: string[]; close(): Promise<void> }> {
+  const listener = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  listener.on('error', () => {});
+  const released: string[] = [];
+  listener.on('message', (_channel: string, accountSid: string) => released.push(accountSid));
+  await listener.subscribe(`${prefix}:twilio-window:released`);
+  return { released, close: async () => listener.disconnect() };
+}
