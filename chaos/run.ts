@@ -145,7 +145,7 @@ async function main(): Promise<number> {
     else await rm(work, { recursive: true, force: true });
   });
 
-  // Servers in this process.
+  // The servers: Redis and RGW as processes of their own, the S3 double and the emulator in this one.
   const redis = await startRedisUnderTest(redisMode);
   teardown.add(redisMode === 'single' ? 'redis-server' : 'Redis Cluster', () => redis.close());
   const { prefix } = redis;
