@@ -95,10 +95,19 @@ export async function startBackfill(
   return {
     runId,
     async progress(): Promise<BackfillProgress> {
-      const jobs = (
+      const listed = (
         await backfill.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'])
       ).filter((job) => job.id?.startsWith(idPrefix));
-      const states = await Promise.all(jobs.map((job) => job.getState()));
+      const states = await Promise.all(listed.map((job) => job.getState()));
+      // A job that completed between the listing and its state was read before it had its result: read
+      // again, so that a day counted as listed also counts what it found.
+      const jobs = await Promise.all(
+        listed.map(async (job, i) =>
+          states[i] === 'completed' && job.returnvalue == null
+            ? ((await backfill.getJob(job.id as string)) ?? job)
+            : job,
+        ),
+      );
       const now = await totals();
       const failed = await failedSinceStart();
       const counts = await archive.getJobCounts('waiting', 'active', 'delayed', 'prioritized');

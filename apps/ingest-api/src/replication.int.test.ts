@@ -175,15 +175,19 @@ describe('on a Redis Cluster (3 primaries, 3 replicas)', () => {
 
   it("answers 204 once the job is on the replica of the slot's primary", async () => {
     for (const ingest of [auto, one]) {
-      const { status, recordingSid } = await ingest.callback();
-      expect(status).toBe(204);
+      // A busy machine may keep the replica's acknowledgement past the 500 ms allowed here: that callback
+      // is answered 503, as it must be, and the next one is tried.
+      const { recordingSid } = await untilAcknowledged(ingest);
       // No waiting here: the 204 itself says the replica has it.
       expect(await holdsJob((await replicaOfPrimary()).port, prefix, recordingSid, { cluster: true })).toBe(
         true,
       );
       expect(await ingest.metric('rv_ingest_replicas_required')).toBe(1);
       expect(await ingest.metric('rv_ingest_replica_waits_total', 'outcome="replicated"')).toBe(1);
-      expect(await ingest.metric('rv_ingest_replica_wait_duration_seconds_count')).toBe(1);
+      // Every wait is timed, the refused ones too.
+      expect(await ingest.metric('rv_ingest_replica_wait_duration_seconds_count')).toBe(
+        await ingest.metric('rv_ingest_replica_waits_total'),
+      );
     }
   });
 
