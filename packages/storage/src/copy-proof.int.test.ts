@@ -5,7 +5,7 @@ import { type S3TestServer, startS3Server } from '@recording-vault/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFolderStore } from './folder-store.ts';
 import type { ObjectStore } from './object-store.ts';
-import { createS3Store } from './s3-store.ts';
+import { s3StoreOn } from './testing/s3-test-clients.ts';
 import { generated } from './testing/test-bodies.ts';
 
 const BUCKET = 'recordings';
@@ -19,14 +19,7 @@ describe('proving a copy on the S3 test server by the ETag it computed', () => {
 
   beforeAll(async () => {
     server = await startS3Server({ buckets: [BUCKET] });
-    store = createS3Store({
-      endpoint: server.endpoint,
-      accessKey: server.accessKey,
-      secretKey: server.secretKey,
-      region: server.region,
-      bucket: BUCKET,
-      partSize: PART,
-    });
+    store = s3StoreOn(server, BUCKET, { partSize: PART });
   });
   afterAll(async () => {
     await server?.close();

@@ -7,32 +7,21 @@ import {
 } from '@recording-vault/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from './object-store.ts';
-import { createS3Store } from './s3-store.ts';
+import { s3StoreOn, type TestS3Server } from './testing/s3-test-clients.ts';
 import { generated } from './testing/test-bodies.ts';
 
 const BUCKET = 'recordings';
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 
-interface Server {
-  endpoint: string;
-  accessKey: string;
-  secretKey: string;
-  region: string;
+interface Server extends Omit<TestS3Server, 'port'> {
   close(): Promise<void>;
 }
 
 /** A store that reaches its server through a front that flips one byte of the uploads it is told to. */
 async function throughFront(server: Server): Promise<{ store: ObjectStore; front: S3FaultFront }> {
   const front = await startS3FaultFront(server.endpoint);
-  const store = createS3Store({
-    endpoint: front.endpoint,
-    accessKey: server.accessKey,
-    secretKey: server.secretKey,
-    region: server.region,
-    bucket: BUCKET,
-    partSize: PART,
-  });
+  const store = s3StoreOn(server, BUCKET, { endpoint: front.endpoint, partSize: PART });
   return { store, front };
 }
 

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { rgwSkipReason, startRgwServer, startS3Server } from '@recording-vault/testkit';
-import { Client } from 'minio';
+import type { Client } from 'minio';
 import { createFolderStore } from './folder-store.ts';
-import { createS3Store, S3_STAGING_PREFIX } from './s3-store.ts';
+import { S3_STAGING_PREFIX } from './s3-store.ts';
 import {
   type ContractPlace,
   type ContractStorage,
   objectStoreContract,
 } from './testing/object-store-contract.ts';
+import { rawS3Client, s3StoreOn, type TestS3Server } from './testing/s3-test-clients.ts';
 
 // RGW starts in seconds; the bound is for a machine busy with other tests.
 const RGW_START_TIMEOUT = 150_000;
@@ -50,27 +51,13 @@ function folderPlace(root: string): ContractPlace {
   };
 }
 
-interface S3Server {
-  readonly endpoint: string;
-  readonly port: number;
-  readonly accessKey: string;
-  readonly secretKey: string;
-  readonly region: string;
+interface S3Server extends TestS3Server {
   close(): Promise<void>;
 }
 
 /** Buckets on one S3 server, reached around the store with the minio client. */
 function s3Storage(server: S3Server): ContractStorage {
-  const client = new Client({
-    endPoint: new URL(server.endpoint).hostname,
-    port: server.port,
-    useSSL: false,
-    accessKey: server.accessKey,
-    secretKey: server.secretKey,
-    region: server.region,
-    pathStyle: true,
-    retryOptions: { disableRetry: true },
-  });
+  const client = rawS3Client(server);
   let places = 0;
   return {
     newPlace: () => s3Place(server, client, `place-${++places}`),
@@ -79,9 +66,8 @@ function s3Storage(server: S3Server): ContractStorage {
 }
 
 function s3Place(server: S3Server, client: Client, bucket: string): ContractPlace {
-  const { endpoint, accessKey, secretKey, region } = server;
   return {
-    store: createS3Store({ endpoint, accessKey, secretKey, region, bucket }),
+    store: s3StoreOn(server, bucket),
     writeForeign: async (key, body) => {
       await client.putObject(bucket, key, body, body.length);
     },

@@ -1,8 +1,9 @@
 import { type S3TestServer, startS3Server } from '@recording-vault/testkit';
-import { Client } from 'minio';
+import type { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from './object-store.ts';
-import { createS3Store, S3_RECORDS_PREFIX } from './s3-store.ts';
+import { S3_RECORDS_PREFIX } from './s3-store.ts';
+import { rawS3Client, s3StoreOn } from './testing/s3-test-clients.ts';
 import { generated } from './testing/test-bodies.ts';
 
 const BUCKET = 'recordings';
@@ -21,22 +22,8 @@ describe('the record of an object uploaded in parts', () => {
 
   beforeAll(async () => {
     server = await startS3Server({ buckets: [BUCKET] });
-    store = createS3Store({
-      endpoint: server.endpoint,
-      accessKey: server.accessKey,
-      secretKey: server.secretKey,
-      region: server.region,
-      bucket: BUCKET,
-      partSize: PART,
-    });
-    client = new Client({
-      endPoint: '127.0.0.1',
-      port: server.port,
-      useSSL: false,
-      accessKey: server.accessKey,
-      secretKey: server.secretKey,
-      region: server.region,
-    });
+    store = s3StoreOn(server, BUCKET, { partSize: PART });
+    client = rawS3Client(server);
   });
   afterAll(async () => {
     await server?.close();

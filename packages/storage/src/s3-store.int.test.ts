@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { type S3TestServer, startS3Server } from '@recording-vault/testkit';
-import { Client } from 'minio';
+import type { Client } from 'minio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ObjectStore } from './object-store.ts';
 import { createS3Store, S3_PART_SIZE, S3_STAGING_PREFIX } from './s3-store.ts';
 import { StorageError } from './storage-error.ts';
+import { rawS3Client, s3StoreOn } from './testing/s3-test-clients.ts';
 import { digestOf, generated, pseudoRandomChunks } from './testing/test-bodies.ts';
 
 // What every store does is in object-store-contract.int.test.ts; here is which S3 calls it takes to do it,
@@ -19,28 +20,13 @@ describe('createS3Store against an S3 server, through the minio client', () => {
   let store: ObjectStore;
   let client: Client;
 
-  const storeFor = (bucket: string) =>
-    createS3Store({
-      endpoint: server.endpoint,
-      accessKey: server.accessKey,
-      secretKey: server.secretKey,
-      region: server.region,
-      bucket,
-    });
+  const storeFor = (bucket: string) => s3StoreOn(server, bucket);
 
   beforeAll(async () => {
     server = await startS3Server({ buckets: [BUCKET] });
     store = storeFor(BUCKET);
     await store.ensureBucket();
-    client = new Client({
-      endPoint: '127.0.0.1',
-      port: server.port,
-      useSSL: false,
-      accessKey: server.accessKey,
-      secretKey: server.secretKey,
-      region: server.region,
-      retryOptions: { disableRetry: true },
-    });
+    client = rawS3Client(server);
   });
   afterAll(async () => {
     await server?.close();
