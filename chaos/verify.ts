@@ -177,7 +177,9 @@ export async function verify(input: VerifyInput): Promise<Verdict> {
     }
     const copy = copyAt(byKey.get(key) ?? [], request.at, want);
     const reason =
-      'problem' in copy ? copy.problem : sidecarBefore(byKey.get(`${key}.json`) ?? [], request.at);
+      'problem' in copy
+        ? copy.problem
+        : sidecarBefore(byKey.get(`${key}.json`) ?? [], request.at, copy.provedAt);
     if (reason) problem(`DELETE #${request.seq} of ${sid}: ${reason}`);
     else provenDeletes++;
     if ('proof' in copy) proofs[copy.proof]++;
@@ -361,15 +363,16 @@ function writtenBy(exchange: S3Exchange): Digest | undefined | null {
  * Replays the exchanges on one key that had finished by `at` (they never overlap: the front serialises
  * them): at that moment the key must hold Twilio's bytes, and since they were written they must have been
  * proved: read back whole, or shown by a HEAD with their size and an ETag the server computed over exactly
- * these bytes (the MD5 of the whole, or the multipart form). Undefined when so; otherwise why not.
+ * these bytes (the MD5 of the whole, or the multipart form). Gives the proof and when its request came.
  */
 function copyAt(
   exchanges: readonly S3Exchange[],
   at: number,
   want: Content,
-): { problem: string } | { proof: 'read-back' | 'etag' } {
+): { problem: string } | { proof: 'read-back' | 'etag'; provedAt: number } {
   let held: Digest | undefined;
   let proved: 'read-back' | 'etag' | undefined;
+  let provedAt = 0;
   for (const exchange of exchanges) {
     if (exchange.finishedAt === 0 || exchange.finishedAt > at) continue;
     const written = writtenBy(exchange);
@@ -381,23 +384,33 @@ function copyAt(
       proved = undefined;
     } else if (exchange.op === 'GetObject' && exchange.status === 200 && held && exchange.response) {
       proved = same(exchange.response, held) ? 'read-back' : undefined;
+      provedAt = exchange.startedAt;
     } else if (exchange.op === 'HeadObject' && exchange.head && held) {
       const { bytes, etag } = exchange.head;
       proved = bytes === held.bytes && held.etags.includes(etag) ? 'etag' : undefined;
+      provedAt = exchange.startedAt;
     }
   }
   if (held === undefined) return { problem: 'no copy was in storage at that moment' };
   if (!same(held, want)) return { problem: "the copy in storage then did not match Twilio's media" };
   if (!proved)
     return { problem: 'the copy had been neither read back nor shown by its ETag since it was written' };
-  return { proof: proved };
+  return { proof: proved, provedAt };
 }
 
-function sidecarBefore(exchanges: readonly S3Exchange[], at: number): string | undefined {
-  const written = exchanges.some(
-    (exchange) => exchange.op === 'PutObject' && exchange.status === 200 && exchange.finishedAt <= at,
-  );
-  return written ? undefined : 'no sidecar had been written';
+/**
+ * The sidecar must have been written before the DELETE, and the copy proved after that: the worker proves
+ * right before it deletes, so a proof older than the run's sidecar (the HEAD a store may make once an upload
+ * is completed, say) is not the one the DELETE rests on.
+ */
+function sidecarBefore(exchanges: readonly S3Exchange[], at: number, provedAt: number): string | undefined {
+  const written = exchanges
+    .filter((exchange) => exchange.op === 'PutObject' && exchange.status === 200 && exchange.finishedAt <= at)
+    .map((exchange) => exchange.finishedAt);
+  if (written.length === 0) return 'no sidecar had been written';
+  return provedAt >= Math.max(...written)
+    ? undefined
+    : 'the copy was last proved before its sidecar was written, not right before the DELETE';
 }
 
 async function eachLimited<T>(

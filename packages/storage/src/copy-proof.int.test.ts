@@ -31,7 +31,7 @@ describe('proving a copy on the S3 test server by the ETag it computed', () => {
 
   it.each([
     ['one PUT', 1 * MiB + 3],
-    ['parts, then a copy to the key', 2 * PART + 77],
+    ['parts, straight to its key', 2 * PART + 77],
   ])('proves a copy stored with %s by a HEAD, reading nothing back', async (_path, size) => {
     const copy = await store.put(key(`proof-${size}`), generated(size, 5), {
       contentType: 'audio/x-wav',

@@ -1,4 +1,9 @@
-import { type S3TestServer, startS3Server } from '@recording-vault/testkit';
+import {
+  type S3FaultFront,
+  type S3TestServer,
+  startS3FaultFront,
+  startS3Server,
+} from '@recording-vault/testkit';
 import type { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from './object-store.ts';
@@ -13,7 +18,7 @@ const LARGE = 2 * PART + 11;
 
 /**
  * An object uploaded in parts gets its record (size and digests, known only at the end) beside it, in
- * `.records/<key>.json`, bound to the object by the ETag the server gave it.
+ * `.records/<key>.json`, bound to the object by its ETag and written before the upload is completed.
  */
 describe('the record of an object uploaded in parts', () => {
   let server: S3TestServer;
@@ -51,6 +56,20 @@ describe('the record of an object uploaded in parts', () => {
     expect(await exists(`${S3_RECORDS_PREFIX}calls/large.wav.json`)).toBe(false);
   });
 
+  it('is written before the upload is completed, so the object is never at its key without it', async () => {
+    server.clearOperations();
+    await store.put('calls/ordered.wav', generated(LARGE, 7), { contentType: 'audio/x-wav' });
+    const names = server.operations.map((operation) => `${operation.name} ${operation.key}`);
+    expect(names).toEqual([
+      'CreateMultipartUpload calls/ordered.wav',
+      'UploadPart calls/ordered.wav',
+      'UploadPart calls/ordered.wav',
+      'UploadPart calls/ordered.wav',
+      `PutObject ${S3_RECORDS_PREFIX}calls/ordered.wav.json`,
+      'CompleteMultipartUpload calls/ordered.wav',
+    ]);
+  });
+
   it('of an earlier object at the key is not taken for the record of the one there now', async () => {
     await store.put('calls/replaced.wav', generated(LARGE, 2), { contentType: 'audio/x-wav' });
     // Another body reaches the key in parts without the store (as if a crash came before its record).
@@ -78,5 +97,38 @@ describe('the record of an object uploaded in parts', () => {
     await store.put('calls/bare.wav', generated(LARGE, 4), { contentType: 'audio/x-wav' });
     await client.removeObject(BUCKET, `${S3_RECORDS_PREFIX}calls/bare.wav.json`);
     await expect(store.stat('calls/bare.wav')).rejects.toMatchObject({ kind: 'unrecorded' });
+  });
+});
+
+describe('the record of an object uploaded in parts, on a server whose ETags are not MD5 digests', () => {
+  let server: S3TestServer;
+  let front: S3FaultFront;
+  let store: ObjectStore;
+
+  beforeAll(async () => {
+    server = await startS3Server({ buckets: [BUCKET] });
+    front = await startS3FaultFront(server.endpoint, { opaqueEtags: true });
+    store = s3StoreOn(server, BUCKET, { endpoint: front.endpoint, partSize: PART });
+  });
+  afterAll(async () => {
+    await front?.close();
+    await server?.close();
+  });
+
+  it('is written again with the ETag the server answered, and the copy is proved by reading it back', async () => {
+    expect(await store.hasMd5Etags()).toBe(false);
+    server.clearOperations();
+    const stored = await store.put('calls/sealed.wav', generated(LARGE, 8), { contentType: 'audio/x-wav' });
+    expect(server.operations.map((operation) => operation.name).slice(-3)).toEqual([
+      'PutObject',
+      'CompleteMultipartUpload',
+      'PutObject',
+    ]);
+    expect(await store.stat('calls/sealed.wav')).toEqual(stored);
+    expect(await store.prove('calls/sealed.wav', stored, { method: 'etag' })).toMatchObject({
+      method: 'read-back',
+      matches: true,
+      bytesRead: LARGE,
+    });
   });
 });

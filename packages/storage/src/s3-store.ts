@@ -37,7 +37,8 @@ export const S3_STAGING_PREFIX = '.incoming/';
 
 /**
  * The records (size, SHA-256, MD5s) of objects uploaded in parts, known only once the whole body passed:
- * `.records/<key>.json`, each bound to its object by the object's ETag. Never expire this prefix.
+ * `.records/<key>.json`, each bound to its object by the object's ETag, and written before the object is
+ * completed. Never expire this prefix.
  */
 export const S3_RECORDS_PREFIX = '.records/';
 
@@ -123,8 +124,11 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
    * A body longer than one part: a multipart upload straight to its key, each part sent with Content-MD5 as
    * soon as it is read (one part in flight while the next is read). The object appears only when the upload
    * is completed, after the whole body was read and measured; a body that fails, is aborted or has the
-   * wrong length aborts the upload and leaves nothing. The record (size and digests, known only at the end)
-   * is then written beside it, under `.records/`, bound to the object by the ETag the server gave it.
+   * wrong length aborts the upload and leaves nothing. Its record (size and digests, known only once the
+   * body ended) is written under `.records/` before the upload is completed, naming the ETags the object
+   * will have (the multipart form, or the whole body's MD5 on servers that give that), so that the object
+   * is never at its key without it. An object whose ETag is of neither form (encryption, some gateways) has
+   * the record written again with it.
    */
   const putMultipart = async (
     key: string,
@@ -143,40 +147,56 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       body.destroy();
       throw s3Failure(error, 'upload', key);
     }
-    let measured: Measured & { multipartEtag: string };
-    let stored: Awaited<ReturnType<Client['statObject']>>;
+    let record: StoredObject & Measured & { multipartEtag: string };
+    let etag: string | undefined;
     try {
       const { etags, partMd5s } = await uploadParts(key, uploadId, parts);
-      measured = { ...metered.result(), multipartEtag: multipartEtag(partMd5s) };
-      await client.completeMultipartUpload(bucket, key, uploadId, etags);
-      stored = await client.statObject(bucket, key);
+      record = { key, ...metered.result(), multipartEtag: multipartEtag(partMd5s), ...options };
+      await putRecord(key, record, [record.multipartEtag, record.md5]);
+      etag = normalEtag((await client.completeMultipartUpload(bucket, key, uploadId, etags)).etag);
     } catch (error) {
       body.destroy();
       await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
       throw metered.failure() ?? (error instanceof StorageError ? error : s3Failure(error, 'upload', key));
     }
-    const record: StoredObject = { key, ...measured, ...options };
-    try {
-      if (stored.size !== measured.bytes) {
-        throw new StorageError(
-          'integrity',
-          `${key} holds ${stored.size} bytes, ${measured.bytes} were sent`,
-          {
-            code: 'SizeMismatch',
-            key,
-          },
-        );
+    // Some servers (Ceph RGW) answer the completion with an empty ETag: the object's HEAD tells it.
+    if (!etag) {
+      const stat = await statObject(key);
+      if (stat === undefined) {
+        throw new StorageError('integrity', `${key} is missing right after its upload was completed`, {
+          code: 'NoSuchKey',
+          key,
+        });
       }
-      const etag = normalEtag(stored.etag) ?? '';
-      await putBytes(recordKey(key), jsonBody(key, { version: 1, ...record, etag }), {
+      etag = normalEtag(stat.etag);
+    }
+    if (etag !== record.multipartEtag && etag !== record.md5) {
+      try {
+        if (!etag) {
+          throw new StorageError('integrity', `${key} shows no ETag once its upload was completed`, {
+            code: 'NoEtag',
+            key,
+          });
+        }
+        await putRecord(key, record, [etag]);
+      } catch (error) {
+        // Without its record the object proves nothing; removed, so that nothing unrecorded stays at the key.
+        await client.removeObject(bucket, key).catch(() => undefined);
+        throw error;
+      }
+    }
+    return record;
+  };
+
+  /** Writes the record of an object uploaded in parts, valid for an object at `key` with one of `etags`. */
+  const putRecord = async (key: string, record: StoredObject, etags: string[]): Promise<void> => {
+    try {
+      await putBytes(recordKey(key), jsonBody(key, { version: 2, ...record, etags }), {
         'Content-Type': 'application/json',
       });
     } catch (error) {
-      // Without its record the object proves nothing; removed, so that nothing unrecorded stays at the key.
-      await client.removeObject(bucket, key).catch(() => undefined);
-      throw error instanceof StorageError ? error : s3Failure(error, 'record', key);
+      throw s3Failure(error, 'record', key);
     }
-    return record;
   };
 
   /**
@@ -247,8 +267,10 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     } catch {
       throw unrecorded(key);
     }
-    // A record left by an earlier object at the key (one replaced, or a crash before its record) is not this one's.
-    if (etag === undefined || parsed.etag !== etag) throw unrecorded(key);
+    // A record left by an earlier object at the key (one replaced, or an upload that never completed) is not
+    // this one's. Records written before the object name the ETags it can have; older ones, the one it had.
+    const etags = Array.isArray(parsed.etags) ? parsed.etags : [parsed.etag];
+    if (etag === undefined || !etags.includes(etag)) throw unrecorded(key);
     return recordOf(key, { ...parsed, metadata: callerMetadata(parsed.metadata) });
   };
 

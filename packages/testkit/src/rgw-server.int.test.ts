@@ -70,7 +70,7 @@ describe.skipIf(skipReason !== undefined)('startRgwServer', () => {
     const multipartEtag = `${md5(Buffer.concat(parts.map(md5))).toString('hex')}-${parts.length}`;
     expect((await client.statObject(BUCKET, 'multipart.wav')).etag).toBe(multipartEtag);
 
-    // A copy with new metadata (how a store moves a staged upload to its key) keeps the source's ETag.
+    // A copy with new metadata (how earlier versions moved a staged upload to its key) keeps the source's ETag.
     await client.copyObject(
       new CopySourceOptions({ Bucket: BUCKET, Object: 'multipart.wav' }),
       new CopyDestinationOptions({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,8 +27,23 @@ interface Pending {
   matches: (key: string) => boolean;
 }
 
-/** A proxy in front of an S3 endpoint (the test double or a real server) that damages uploads on demand. */
-export async function startS3FaultFront(target: string): Promise<S3FaultFront> {
+export interface S3FaultFrontOptions {
+  /**
+   * Answer every object's ETag (HEAD, GET, PUT, CompleteMultipartUpload) as 40 hex digits derived from the
+   * server's, never an MD5 form: a server whose ETags are not digests of the bytes, as with SSE-KMS or some
+   * gateways. Parts keep theirs, which the upload's completion sends back.
+   */
+  opaqueEtags?: boolean;
+}
+
+/**
+ * A proxy in front of an S3 endpoint (the test double or a real server) that damages uploads on demand, and
+ * can pass for a server whose ETags are not MD5 digests.
+ */
+export async function startS3FaultFront(
+  target: string,
+  options: S3FaultFrontOptions = {},
+): Promise<S3FaultFront> {
   const origin = new URL(target);
   const agent = new http.Agent({ keepAlive: true });
   const pending: Pending[] = [];
@@ -63,6 +79,10 @@ export async function startS3FaultFront(target: string): Promise<S3FaultFront> {
             status: answer.statusCode ?? 0,
           });
         }
+        if (options.opaqueEtags && operation !== 'UploadPart') {
+          answerWithOpaqueEtags(operation, answer, res);
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         pipeline(answer, res).catch(() => res.destroy());
       },
@@ -91,6 +111,39 @@ export async function startS3FaultFront(target: string): Promise<S3FaultFront> {
       agent.destroy();
     },
   };
+}
+
+/** The answer with each ETag replaced by 40 hex digits derived from it (in the XML of a completed upload too). */
+function answerWithOpaqueEtags(
+  operation: S3OperationName,
+  answer: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const headers = { ...answer.headers };
+  if (typeof headers.etag === 'string') headers.etag = `"${opaque(headers.etag)}"`;
+  if (operation !== 'CompleteMultipartUpload') {
+    res.writeHead(answer.statusCode ?? 502, headers);
+    pipeline(answer, res).catch(() => res.destroy());
+    return;
+  }
+  const chunks: Buffer[] = [];
+  answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+  answer.once('error', () => res.destroy());
+  answer.once('end', () => {
+    const xml = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/<ETag>(.*?)<\/ETag>/g, (_whole, etag: string) => `<ETag>&quot;${opaque(etag)}&quot;</ETag>`);
+    const body = Buffer.from(xml);
+    headers['content-length'] = String(body.length);
+    delete headers['transfer-encoding'];
+    res.writeHead(answer.statusCode ?? 502, headers);
+    res.end(body);
+  });
+}
+
+function opaque(etag: string): string {
+  const bare = etag.replace(/&quot;|&#34;|"/g, '');
+  return createHash('sha1').update(bare).digest('hex');
 }
 
 /** Passes bytes through unchanged but for the byte at `offset`, whose bits are inverted. */
