@@ -29,14 +29,26 @@ function damagingRig(driver: 's3' | 'rgw') {
   return state;
 }
 
-/** Archived and deleted at Twilio, after a second whole download: the damaged copy was not trusted. */
+/**
+ * Archived and deleted at Twilio, after a second whole download: the damaged copy was not trusted. Gives
+ * the job, and how often the worker read the copy back (on the test double, which logs its requests).
+ */
 async function archivedWholeAfterTwoDownloads(rig: ArchiveRig, recording: RecordingResource) {
   const job = await rig.settle(recording.sid);
+  // Counted before the checks below, which read the copy themselves.
+  const readBacksByWorker = rig.s3 ? readBacks(rig.s3, recording) : undefined;
   expect(job.returnvalue).toMatchObject({ outcome: 'archived', twilio: 'deleted' });
   const { full } = await expectDeletedOnceAfterDownload(rig, recording);
   expect(full).toHaveLength(2);
   expect(await fullDownloads(rig, recording)).toHaveLength(2);
-  return job;
+  return { job, readBacksByWorker };
+}
+
+/** GETs of the recording's key: the proof's reads back (nothing else reads the copy). */
+function readBacks(s3: NonNullable<ArchiveRig['s3']>, recording: RecordingResource): number {
+  return s3.operations.filter(
+    (operation) => operation.key === keyOf(recording) && operation.name === 'GetObject',
+  ).length;
 }
 
 describe('an upload damaged on its way to S3, proved by the ETag S3 computed', () => {
@@ -57,13 +69,19 @@ describe('an upload damaged on its way to S3, proved by the ETag S3 computed', (
     }
   });
 
-  it('a whole-object PUT: the ETag shows other bytes, the copy is removed, downloaded again, then deleted', async () => {
+  // The test double takes the damaged body: its ETag, the MD5 of other bytes, is of neither predicted form,
+  // so the bytes read back decide.
+  it('a whole-object PUT: the ETag is not the predicted one, the bytes read back differ, the copy is removed, downloaded again, then deleted', async () => {
     const { rig, front } = setup;
+    const s3 = rig.s3 as NonNullable<ArchiveRig['s3']>;
     const recording = rig.addRecording({ duration: 30 });
     front.corruptNext('PutObject', (key) => key === keyOf(recording));
+    s3.clearOperations();
     await rig.enqueue(recording);
 
-    const job = await archivedWholeAfterTwoDownloads(rig, recording);
+    const { job, readBacksByWorker } = await archivedWholeAfterTwoDownloads(rig, recording);
+    // The damaged copy, read back once; the whole one after it, proved by its ETag.
+    expect(readBacksByWorker).toBe(1);
     expect(front.corrupted).toContainEqual({ operation: 'PutObject', key: keyOf(recording), status: 200 });
     const { logs } = await rig.queue.getJobLogs(job.id as string);
     expect(logs.join('\n')).toMatch(/stored copy did not match the download/);
@@ -71,13 +89,16 @@ describe('an upload damaged on its way to S3, proved by the ETag S3 computed', (
 
   it('one part of a multipart upload: caught the same way', async () => {
     const { rig, front } = setup;
+    const s3 = rig.s3 as NonNullable<ArchiveRig['s3']>;
     // About 7 MiB of WAV: two parts of a multipart upload.
     const recording = rig.addRecording({ duration: 460 });
     const before = front.corrupted.length;
     front.corruptNext('UploadPart', (key) => key === keyOf(recording));
+    s3.clearOperations();
     await rig.enqueue(recording);
 
-    await archivedWholeAfterTwoDownloads(rig, recording);
+    const { readBacksByWorker } = await archivedWholeAfterTwoDownloads(rig, recording);
+    expect(readBacksByWorker).toBe(1);
     expect(front.corrupted.slice(before)).toEqual([
       expect.objectContaining({ operation: 'UploadPart', status: 200 }),
     ]);

@@ -34,6 +34,8 @@ export interface ObjectStoreContractOptions {
   readonly skip?: boolean;
   /** How long `open` may take, when more than the hook timeout. */
   readonly openTimeoutMs?: number;
+  /** Whether the server's ETags are MD5 digests of the bytes, so that a HEAD can prove a copy. Default false. */
+  readonly md5Etags?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -232,6 +234,53 @@ export function objectStoreContract(
         bytes: 4096,
         sha256: sha256(Buffer.alloc(4096, 2)),
       });
+    });
+
+    it('proves a copy stored whole or in parts, by its ETag where the server computes MD5s, else by reading it back', async () => {
+      const digests = options.md5Etags ?? false;
+      expect(await store.hasMd5Etags()).toBe(digests);
+      const method = digests ? 'etag' : 'read-back';
+      const size = 20 * MiB + 3;
+      const small = await store.putBuffer('proof/small.wav', Buffer.alloc(4096, 3), WAV);
+      const copies = [
+        small,
+        await store.put('proof/large.wav', generated(size, 9), { ...WAV, expectedBytes: size }),
+      ];
+      for (const copy of copies) {
+        expect(await store.prove(copy.key, copy, { method })).toMatchObject({
+          method,
+          matches: true,
+          bytesRead: digests ? 0 : copy.bytes,
+        });
+        expect(await store.prove(copy.key, copy, { method: 'read-back' })).toMatchObject({
+          method: 'read-back',
+          matches: true,
+          bytesRead: copy.bytes,
+        });
+        // Another recording's digests, or another size, at the same key: no proof, whichever way.
+        const other = {
+          ...copy,
+          sha256: 'e'.repeat(64),
+          md5: 'e'.repeat(32),
+          multipartEtag: `${'e'.repeat(32)}-3`,
+        };
+        for (const expected of [other, { ...copy, bytes: copy.bytes + 1 }]) {
+          for (const how of ['etag', 'read-back'] as const) {
+            expect(await store.prove(copy.key, expected, { method: how })).toMatchObject({ matches: false });
+          }
+        }
+      }
+      expect(await store.prove('proof/missing.wav', small, { method })).toMatchObject({
+        matches: false,
+        found: 'nothing',
+      });
+      // Bytes changed behind the store's back, its record left as it was: no proof either.
+      await place.replaceBytes('proof/small.wav', Buffer.alloc(4096, 4));
+      for (const how of ['etag', 'read-back'] as const) {
+        expect(await store.prove('proof/small.wav', small, { method: how })).toMatchObject({
+          matches: false,
+        });
+      }
     });
 
     it('refuses to report an object that has no record', async () => {
