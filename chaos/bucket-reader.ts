@@ -23,12 +23,22 @@ export interface ObjectRecord {
   recordedSha256: string | undefined;
 }
 
+/** An entry of a record file: a record and the ETags of the object it describes. */
+interface RecordEntry {
+  bytes: number;
+  sha256: string;
+  etags?: string[];
+}
+
 export interface BucketReader {
   list(): Promise<ListedObject[]>;
   stat(key: string): Promise<ObjectRecord | undefined>;
   read(key: string): Promise<Buffer>;
-  /** The record beside an object uploaded in parts, `.records/<key>.json`, when there is one. */
-  recordBeside(key: string): Promise<{ bytes: number; sha256: string; etag: string } | undefined>;
+  /**
+   * The record of the object at `key` with this ETag, from `.records/<key>.json` beside an object uploaded
+   * in parts: the entry naming that ETag (a file of the first version holds one entry); undefined when none.
+   */
+  recordBeside(key: string, etag: string): Promise<{ bytes: number; sha256: string } | undefined>;
   /** Multipart uploads begun and never completed or aborted. */
   incompleteUploads(): Promise<number>;
 }
@@ -76,13 +86,8 @@ export function bucketReader(
             recordedSha256: sha256,
           };
         }
-        const record = await this.recordBeside(key);
-        const bound = record !== undefined && record.etag === stat.etag.replace(/^"|"$/g, '');
-        return {
-          size: stat.size,
-          recordedBytes: bound ? record.bytes : undefined,
-          recordedSha256: bound ? record.sha256 : undefined,
-        };
+        const record = await this.recordBeside(key, stat.etag.replace(/^"|"$/g, ''));
+        return { size: stat.size, recordedBytes: record?.bytes, recordedSha256: record?.sha256 };
       } catch (error) {
         if (
           (error as { code?: unknown }).code === 'NotFound' ||
@@ -98,13 +103,16 @@ export function bucketReader(
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     },
-    async recordBeside(key) {
+    async recordBeside(key, etag) {
+      let file: { entries?: RecordEntry[]; etag?: string } & RecordEntry;
       try {
-        return JSON.parse((await this.read(`.records/${key}.json`)).toString('utf8'));
+        file = JSON.parse((await this.read(`.records/${key}.json`)).toString('utf8'));
       } catch (error) {
         if ((error as { code?: unknown }).code === 'NoSuchKey') return undefined;
         throw error;
       }
+      const entries = file.entries ?? [{ ...file, etags: [file.etag ?? ''] }];
+      return etag === '' ? undefined : entries.find((entry) => entry.etags?.includes(etag));
     },
     async incompleteUploads() {
       return (await drain(client.listIncompleteUploads(bucket, '', true))).length;

@@ -399,16 +399,17 @@ function copyAt(
 }
 
 /**
- * The sidecar must have been written before the DELETE, and the copy proved after that: the worker proves
- * right before it deletes, so a proof older than the run's sidecar (the HEAD a store may make once an upload
- * is completed, say) is not the one the DELETE rests on.
+ * The sidecar must have been written before the DELETE, and the copy proved after that: the worker writes
+ * the sidecar, then proves right before it deletes, so a proof older than every sidecar (the HEAD a store
+ * may make once an upload is completed, say) is not the one the DELETE rests on. A sidecar written later
+ * still (by a run that lost its job to this one) does not count against it.
  */
 function sidecarBefore(exchanges: readonly S3Exchange[], at: number, provedAt: number): string | undefined {
-  const written = exchanges
-    .filter((exchange) => exchange.op === 'PutObject' && exchange.status === 200 && exchange.finishedAt <= at)
-    .map((exchange) => exchange.finishedAt);
+  const written = exchanges.filter(
+    (exchange) => exchange.op === 'PutObject' && exchange.status === 200 && exchange.finishedAt <= at,
+  );
   if (written.length === 0) return 'no sidecar had been written';
-  return provedAt >= Math.max(...written)
+  return written.some((exchange) => exchange.finishedAt <= provedAt)
     ? undefined
     : 'the copy was last proved before its sidecar was written, not right before the DELETE';
 }

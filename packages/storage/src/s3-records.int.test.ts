@@ -65,6 +65,7 @@ describe('the record of an object uploaded in parts', () => {
       'UploadPart calls/ordered.wav',
       'UploadPart calls/ordered.wav',
       'UploadPart calls/ordered.wav',
+      `GetObject ${S3_RECORDS_PREFIX}calls/ordered.wav.json`,
       `PutObject ${S3_RECORDS_PREFIX}calls/ordered.wav.json`,
       'CompleteMultipartUpload calls/ordered.wav',
     ]);
@@ -90,6 +91,23 @@ describe('the record of an object uploaded in parts', () => {
       const { body } = await store.read(key);
       body.resume();
       expect(server.operations.map((operation) => operation.name)).toEqual(requests);
+    }
+  });
+
+  it('of the first version (one record and its ETag) is still read', async () => {
+    const stored = await store.put('calls/v1.wav', generated(LARGE, 14), { contentType: 'audio/x-wav' });
+    const { etag } = await client.statObject(BUCKET, 'calls/v1.wav');
+    const { key: _key, ...fields } = stored;
+    for (const [recordEtag, found] of [
+      [etag, true],
+      ['', false],
+    ] as const) {
+      const v1 = Buffer.from(
+        JSON.stringify({ version: 1, key: 'calls/v1.wav', ...fields, etag: recordEtag }),
+      );
+      await client.putObject(BUCKET, `${S3_RECORDS_PREFIX}calls/v1.wav.json`, v1, v1.length);
+      if (found) expect(await store.stat('calls/v1.wav')).toEqual(stored);
+      else await expect(store.stat('calls/v1.wav')).rejects.toMatchObject({ kind: 'unrecorded' });
     }
   });
 
@@ -119,9 +137,10 @@ describe('the record of an object uploaded in parts, on a server whose ETags are
     expect(await store.hasMd5Etags()).toBe(false);
     server.clearOperations();
     const stored = await store.put('calls/sealed.wav', generated(LARGE, 8), { contentType: 'audio/x-wav' });
-    expect(server.operations.map((operation) => operation.name).slice(-3)).toEqual([
+    expect(server.operations.map((operation) => operation.name).slice(-4)).toEqual([
       'PutObject',
       'CompleteMultipartUpload',
+      'HeadObject',
       'PutObject',
     ]);
     expect(await store.stat('calls/sealed.wav')).toEqual(stored);
@@ -130,5 +149,36 @@ describe('the record of an object uploaded in parts, on a server whose ETags are
       matches: true,
       bytesRead: LARGE,
     });
+  });
+});
+
+describe('the record of an object uploaded in parts, when an upload over it fails', () => {
+  let server: S3TestServer;
+  let front: S3FaultFront;
+  let store: ObjectStore;
+
+  beforeAll(async () => {
+    server = await startS3Server({ buckets: [BUCKET] });
+    front = await startS3FaultFront(server.endpoint);
+    store = s3StoreOn(server, BUCKET, { endpoint: front.endpoint, partSize: PART });
+  });
+  afterAll(async () => {
+    await front?.close();
+    await server?.close();
+  });
+
+  it('stays the record of the object still at the key, after the new one was written beside it', async () => {
+    const first = await store.put('calls/kept.wav', generated(LARGE, 10), { contentType: 'audio/x-wav' });
+    for (const seed of [11, 12]) {
+      front.refuseNext('CompleteMultipartUpload');
+      await expect(
+        store.put('calls/kept.wav', generated(LARGE, seed), { contentType: 'audio/x-wav' }),
+      ).rejects.toMatchObject({ retryable: true });
+      expect(await store.stat('calls/kept.wav')).toEqual(first);
+      expect(await store.hash('calls/kept.wav')).toEqual({ bytes: LARGE, sha256: first.sha256 });
+    }
+    const next = await store.put('calls/kept.wav', generated(LARGE, 13), { contentType: 'audio/x-wav' });
+    expect(next.sha256).not.toBe(first.sha256);
+    expect(await store.stat('calls/kept.wav')).toEqual(next);
   });
 });

@@ -37,8 +37,8 @@ export const S3_STAGING_PREFIX = '.incoming/';
 
 /**
  * The records (size, SHA-256, MD5s) of objects uploaded in parts, known only once the whole body passed:
- * `.records/<key>.json`, each bound to its object by the object's ETag, and written before the object is
- * completed. Never expire this prefix.
+ * `.records/<key>.json`, each entry bound to its object by the object's ETag, and written before the object
+ * is completed. Never expire this prefix.
  */
 export const S3_RECORDS_PREFIX = '.records/';
 
@@ -61,6 +61,14 @@ const SHA256_HEADER = 'x-amz-meta-sha256';
 const BYTES_HEADER = 'x-amz-meta-bytes';
 const MD5_HEADER = 'x-amz-meta-md5';
 const MULTIPART_ETAG_HEADER = 'x-amz-meta-multipart-etag';
+
+/** One record in `.records/<key>.json`: an object's size and digests, and the ETags it can show. */
+type RecordEntry = Record<string, unknown> & { etags: unknown[] };
+/**
+ * Entries a record file keeps: the one being written and the latest earlier ones, so that the object at
+ * the key keeps its record through uploads over it that fail.
+ */
+const MAX_RECORD_ENTRIES = 4;
 
 export function createS3Store(config: S3StoreConfig): ObjectStore {
   const partSize = config.partSize ?? S3_PART_SIZE;
@@ -148,50 +156,55 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       throw s3Failure(error, 'upload', key);
     }
     let record: StoredObject & Measured & { multipartEtag: string };
+    let earlier: RecordEntry[];
     let etag: string | undefined;
     try {
       const { etags, partMd5s } = await uploadParts(key, uploadId, parts);
       record = { key, ...metered.result(), multipartEtag: multipartEtag(partMd5s), ...options };
-      await putRecord(key, record, [record.multipartEtag, record.md5]);
+      // The entries already there stay: the object at the key now keeps its record should this upload fail.
+      earlier = await readRecords(key);
+      await putRecord(key, record, [record.multipartEtag, record.md5], earlier);
       etag = normalEtag((await client.completeMultipartUpload(bucket, key, uploadId, etags)).etag);
     } catch (error) {
       body.destroy();
       await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
       throw metered.failure() ?? (error instanceof StorageError ? error : s3Failure(error, 'upload', key));
     }
-    // Some servers (Ceph RGW) answer the completion with an empty ETag: the object's HEAD tells it.
-    if (!etag) {
+    if (etag === record.multipartEtag || etag === record.md5) return record;
+    // The completion answered no ETag (Ceph RGW answers an empty one) or one of neither form (encryption,
+    // some gateways): the object's HEAD tells its size and ETag, and the record is written again with it.
+    try {
       const stat = await statObject(key);
-      if (stat === undefined) {
-        throw new StorageError('integrity', `${key} is missing right after its upload was completed`, {
-          code: 'NoSuchKey',
-          key,
-        });
+      if (stat === undefined || stat.size !== record.bytes || !normalEtag(stat.etag)) {
+        throw new StorageError(
+          'integrity',
+          `${key} shows ${stat ? `${stat.size} bytes, ETag ${stat.etag || 'none'}` : 'nothing'} once its upload of ${record.bytes} bytes was completed`,
+          { code: 'SizeMismatch', key },
+        );
       }
-      etag = normalEtag(stat.etag);
-    }
-    if (etag !== record.multipartEtag && etag !== record.md5) {
-      try {
-        if (!etag) {
-          throw new StorageError('integrity', `${key} shows no ETag once its upload was completed`, {
-            code: 'NoEtag',
-            key,
-          });
-        }
-        await putRecord(key, record, [etag]);
-      } catch (error) {
-        // Without its record the object proves nothing; removed, so that nothing unrecorded stays at the key.
-        await client.removeObject(bucket, key).catch(() => undefined);
-        throw error;
-      }
+      etag = normalEtag(stat.etag) as string;
+      if (etag !== record.multipartEtag && etag !== record.md5) await putRecord(key, record, [etag], earlier);
+    } catch (error) {
+      // Without its record the object proves nothing; removed, so that nothing unrecorded stays at the key.
+      await client.removeObject(bucket, key).catch(() => undefined);
+      throw error instanceof StorageError ? error : s3Failure(error, 'upload', key);
     }
     return record;
   };
 
-  /** Writes the record of an object uploaded in parts, valid for an object at `key` with one of `etags`. */
-  const putRecord = async (key: string, record: StoredObject, etags: string[]): Promise<void> => {
+  /**
+   * Writes the record of an object uploaded in parts, valid for an object at `key` with one of `etags`,
+   * ahead of the entries `kept` (the newest few: older ones describe objects long replaced).
+   */
+  const putRecord = async (
+    key: string,
+    record: StoredObject,
+    etags: string[],
+    kept: readonly RecordEntry[],
+  ): Promise<void> => {
+    const entries = [{ ...record, etags }, ...kept].slice(0, MAX_RECORD_ENTRIES);
     try {
-      await putBytes(recordKey(key), jsonBody(key, { version: 2, ...record, etags }), {
+      await putBytes(recordKey(key), jsonBody(key, { version: 2, entries }), {
         'Content-Type': 'application/json',
       });
     } catch (error) {
@@ -249,8 +262,11 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     return { etags: etags.sort((a, b) => a.part - b.part), partMd5s };
   };
 
-  /** The record written beside an object uploaded in parts; unrecorded unless it is this object's. */
-  const recordBeside = async (key: string, etag: string | undefined): Promise<StoredObject> => {
+  /**
+   * The entries of the record file beside an object uploaded in parts, newest first; none when there is no
+   * file or it cannot be read as one. A file of the first version holds one record and the ETag it binds.
+   */
+  const readRecords = async (key: string): Promise<RecordEntry[]> => {
     let text: string;
     try {
       const chunks: Buffer[] = [];
@@ -258,20 +274,34 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
       text = Buffer.concat(chunks).toString('utf8');
     } catch (error) {
       const failure = s3Failure(error, 'stat', key);
-      if (failure.kind === 'not-found') throw unrecorded(key);
+      if (failure.kind === 'not-found') return [];
       throw failure;
     }
-    let parsed: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
+      parsed = JSON.parse(text);
     } catch {
-      throw unrecorded(key);
+      return [];
     }
-    // A record left by an earlier object at the key (one replaced, or an upload that never completed) is not
-    // this one's. Records written before the object name the ETags it can have; older ones, the one it had.
-    const etags = Array.isArray(parsed.etags) ? parsed.etags : [parsed.etag];
-    if (etag === undefined || !etags.includes(etag)) throw unrecorded(key);
-    return recordOf(key, { ...parsed, metadata: callerMetadata(parsed.metadata) });
+    if (typeof parsed !== 'object' || parsed === null) return [];
+    const file = parsed as { entries?: unknown; etag?: unknown };
+    const entries = Array.isArray(file.entries)
+      ? (file.entries as unknown[])
+      : [{ ...file, etags: [file.etag] }];
+    return entries.filter(
+      (entry): entry is RecordEntry =>
+        typeof entry === 'object' && entry !== null && Array.isArray((entry as RecordEntry).etags),
+    );
+  };
+
+  /** The record of the object at `key` with this ETag, from the file beside it; unrecorded when it has none. */
+  const recordBeside = async (key: string, etag: string | undefined): Promise<StoredObject> => {
+    if (!etag) throw unrecorded(key);
+    // An entry for an earlier object at the key (one replaced, or an upload that never completed) names
+    // other ETags: it is not this one's.
+    const entry = (await readRecords(key)).find((candidate) => candidate.etags.includes(etag));
+    if (entry === undefined) throw unrecorded(key);
+    return recordOf(key, { ...entry, metadata: callerMetadata(entry.metadata) });
   };
 
   const statObject = async (key: string) => {

@@ -17,13 +17,15 @@ export interface S3FaultFront {
    * a body damaged in transit, which a server that checks Content-MD5 refuses.
    */
   corruptNext(operation: UploadOperation, matches?: (key: string) => boolean): void;
+  /** The next request of this kind whose key passes `matches` is answered 503 without reaching the server. */
+  refuseNext(operation: S3OperationName, matches?: (key: string) => boolean): void;
   /** Uploads damaged so far, by key. */
   readonly corrupted: readonly { operation: UploadOperation; key: string; status: number }[];
   close(): Promise<void>;
 }
 
 interface Pending {
-  operation: UploadOperation;
+  operation: S3OperationName;
   matches: (key: string) => boolean;
 }
 
@@ -47,13 +49,14 @@ export async function startS3FaultFront(
   const origin = new URL(target);
   const agent = new http.Agent({ keepAlive: true });
   const pending: Pending[] = [];
+  const refusals: Pending[] = [];
   const corrupted: { operation: UploadOperation; key: string; status: number }[] = [];
 
-  const takeFault = (operation: S3OperationName, key: string | undefined): boolean => {
+  const takeFault = (from: Pending[], operation: S3OperationName, key: string | undefined): boolean => {
     if (key === undefined) return false;
-    const at = pending.findIndex((fault) => fault.operation === operation && fault.matches(key));
+    const at = from.findIndex((fault) => fault.operation === operation && fault.matches(key));
     if (at < 0) return false;
-    pending.splice(at, 1);
+    from.splice(at, 1);
     return true;
   };
 
@@ -61,7 +64,15 @@ export async function startS3FaultFront(
     const url = new URL(req.url ?? '/', 'http://s3.front');
     const { operation, key } = classifyS3Request(req.method ?? '', url, req.headers);
     const length = Number(req.headers['content-length'] ?? 0);
-    const damage = length > 0 && takeFault(operation, key);
+    if (takeFault(refusals, operation, key)) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>refused by the fault front</Message></Error>',
+      );
+      return;
+    }
+    const damage = length > 0 && takeFault(pending, operation, key);
     const outgoing = http.request(
       {
         host: origin.hostname,
@@ -101,6 +112,9 @@ export async function startS3FaultFront(
     corruptNext(operation, matches = () => true) {
       pending.push({ operation, matches });
     },
+    refuseNext(operation, matches = () => true) {
+      refusals.push({ operation, matches });
+    },
     get corrupted() {
       return corrupted;
     },
@@ -120,7 +134,8 @@ function answerWithOpaqueEtags(
   res: ServerResponse,
 ): void {
   const headers = { ...answer.headers };
-  if (typeof headers.etag === 'string') headers.etag = `"${opaque(headers.etag)}"`;
+  if (typeof headers.etag === 'string' && opaque(headers.etag) !== '')
+    headers.etag = `"${opaque(headers.etag)}"`;
   if (operation !== 'CompleteMultipartUpload') {
     res.writeHead(answer.statusCode ?? 502, headers);
     pipeline(answer, res).catch(() => res.destroy());
@@ -132,7 +147,9 @@ function answerWithOpaqueEtags(
   answer.once('end', () => {
     const xml = Buffer.concat(chunks)
       .toString('utf8')
-      .replace(/<ETag>(.*?)<\/ETag>/g, (_whole, etag: string) => `<ETag>&quot;${opaque(etag)}&quot;</ETag>`);
+      .replace(/<ETag>(.*?)<\/ETag>/g, (whole, etag: string) =>
+        opaque(etag) === '' ? whole : `<ETag>&quot;${opaque(etag)}&quot;</ETag>`,
+      );
     const body = Buffer.from(xml);
     headers['content-length'] = String(body.length);
     delete headers['transfer-encoding'];
@@ -141,9 +158,10 @@ function answerWithOpaqueEtags(
   });
 }
 
+/** 40 hex digits derived from an ETag; nothing for an empty one (Ceph RGW completes uploads with one). */
 function opaque(etag: string): string {
   const bare = etag.replace(/&quot;|&#34;|"/g, '');
-  return createHash('sha1').update(bare).digest('hex');
+  return bare === '' ? '' : createHash('sha1').update(bare).digest('hex');
 }
 
 /** Passes bytes through unchanged but for the byte at `offset`, whose bits are inverted. */
