@@ -175,19 +175,19 @@ export function createS3Store(config: S3StoreConfig): ObjectStore {
     // some gateways): the object's HEAD tells its size and ETag, and the record is written again with it.
     try {
       const stat = await statObject(key);
-      if (stat === undefined || stat.size !== record.bytes || !normalEtag(stat.etag)) {
+      etag = normalEtag(stat?.etag);
+      if (stat === undefined || stat.size !== record.bytes || !etag) {
         throw new StorageError(
           'integrity',
-          `${key} shows ${stat ? `${stat.size} bytes, ETag ${stat.etag || 'none'}` : 'nothing'} once its upload of ${record.bytes} bytes was completed`,
+          `${key} shows ${stat ? `${stat.size} bytes, ETag ${etag || 'none'}` : 'nothing'} once its upload of ${record.bytes} bytes was completed`,
           { code: 'SizeMismatch', key },
         );
       }
-      etag = normalEtag(stat.etag) as string;
       if (etag !== record.multipartEtag && etag !== record.md5) await putRecord(key, record, [etag], earlier);
     } catch (error) {
       // Without its record the object proves nothing; removed, so that nothing unrecorded stays at the key.
       await client.removeObject(bucket, key).catch(() => undefined);
-      throw error instanceof StorageError ? error : s3Failure(error, 'upload', key);
+      throw s3Failure(error, 'upload', key);
     }
     return record;
   };

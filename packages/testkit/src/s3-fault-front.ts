@@ -134,8 +134,7 @@ function answerWithOpaqueEtags(
   res: ServerResponse,
 ): void {
   const headers = { ...answer.headers };
-  if (typeof headers.etag === 'string' && opaque(headers.etag) !== '')
-    headers.etag = `"${opaque(headers.etag)}"`;
+  if (typeof headers.etag === 'string') headers.etag = opaque(headers.etag, '"');
   if (operation !== 'CompleteMultipartUpload') {
     res.writeHead(answer.statusCode ?? 502, headers);
     pipeline(answer, res).catch(() => res.destroy());
@@ -147,9 +146,7 @@ function answerWithOpaqueEtags(
   answer.once('end', () => {
     const xml = Buffer.concat(chunks)
       .toString('utf8')
-      .replace(/<ETag>(.*?)<\/ETag>/g, (whole, etag: string) =>
-        opaque(etag) === '' ? whole : `<ETag>&quot;${opaque(etag)}&quot;</ETag>`,
-      );
+      .replace(/<ETag>(.*?)<\/ETag>/g, (_whole, etag: string) => `<ETag>${opaque(etag, '&quot;')}</ETag>`);
     const body = Buffer.from(xml);
     headers['content-length'] = String(body.length);
     delete headers['transfer-encoding'];
@@ -158,10 +155,13 @@ function answerWithOpaqueEtags(
   });
 }
 
-/** 40 hex digits derived from an ETag; nothing for an empty one (Ceph RGW completes uploads with one). */
-function opaque(etag: string): string {
+/**
+ * 40 hex digits derived from an ETag, in `quote`s; an empty ETag (Ceph RGW completes uploads with one) stays
+ * as it came.
+ */
+function opaque(etag: string, quote: string): string {
   const bare = etag.replace(/&quot;|&#34;|"/g, '');
-  return bare === '' ? '' : createHash('sha1').update(bare).digest('hex');
+  return bare === '' ? etag : `${quote}${createHash('sha1').update(bare).digest('hex')}${quote}`;
 }
 
 /** Passes bytes through unchanged but for the byte at `offset`, whose bits are inverted. */
