@@ -7,6 +7,8 @@ export interface DryRunReport {
   listed: number;
   /** Those a backfill would archive. */
   completed: number;
+  /** Their length, in whole seconds as Twilio gives it, and in minutes. */
+  seconds: number;
   minutes: number;
   estimatedBytes: number;
   /** What keeping the completed ones at Twilio costs a month, at the given price per minute. */
@@ -27,11 +29,11 @@ export async function dryRun(
     accountSid: client.accountSid,
     listed: 0,
     completed: 0,
+    seconds: 0,
     minutes: 0,
     estimatedBytes: 0,
     monthlyCost: 0,
   };
-  let seconds = 0;
   for (const day of daysBetween(range.from, range.to)) {
     const pages = client.listRecordingPages({
       createdAfter: new Date(`${day}T00:00:00Z`),
@@ -43,7 +45,7 @@ export async function dryRun(
       for (const recording of page.recordings) {
         if (recording.status !== 'completed') continue;
         report.completed++;
-        seconds += recording.durationSeconds;
+        report.seconds += recording.durationSeconds;
         report.estimatedBytes +=
           format === 'wav'
             ? 44 + recording.durationSeconds * 16_000 * (recording.channels === 2 ? 2 : 1)
@@ -51,7 +53,7 @@ export async function dryRun(
       }
     }
   }
-  report.minutes = seconds / 60;
+  report.minutes = report.seconds / 60;
   report.monthlyCost = report.minutes * pricePerMinute;
   return report;
 }

@@ -106,7 +106,8 @@ async function backfill(env: Settings, options: BackfillOptions): Promise<number
 
   if (options.dryRun) {
     await checkTwilio(targets);
-    let total = { completed: 0, minutes: 0, bytes: 0, cost: 0 };
+    // Summed in whole seconds: minutes are worked out once, so that the total is what its parts add up to.
+    let total = { completed: 0, seconds: 0, bytes: 0 };
     for (const client of clients) {
       const report = await dryRun(client, options, env.RECORDING_FORMAT, options.pricePerMinute);
       out.write(
@@ -114,13 +115,13 @@ async function backfill(env: Settings, options: BackfillOptions): Promise<number
       );
       total = {
         completed: total.completed + report.completed,
-        minutes: total.minutes + report.minutes,
+        seconds: total.seconds + report.seconds,
         bytes: total.bytes + report.estimatedBytes,
-        cost: total.cost + report.monthlyCost,
       };
     }
+    const minutes = total.seconds / 60;
     out.write(
-      `dry run, nothing enqueued: ${total.completed} recordings, ${total.minutes.toFixed(1)} minutes, about ${formatBytes(total.bytes)}, $${total.cost.toFixed(2)} a month at $${options.pricePerMinute} per minute (before Twilio's free allowance)\n`,
+      `dry run, nothing enqueued: ${total.completed} recordings, ${minutes.toFixed(1)} minutes, about ${formatBytes(total.bytes)}, $${(minutes * options.pricePerMinute).toFixed(2)} a month at $${options.pricePerMinute} per minute (before Twilio's free allowance)\n`,
     );
     return 0;
   }
